@@ -1,0 +1,111 @@
+"""Plain text and Markdown readers; bytes are decoded with charset detection."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from harvest_desktop.core.document import Block, Document, blocks_from_plain_text, with_heading_paths
+from harvest_desktop.core.errors import BadInput
+
+_MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+_MD_LIST = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(.*)$")
+_SETEXT = re.compile(r"^(=+|-+)\s*$")
+
+
+def decode_bytes(data: bytes, item: str) -> str:
+    """Decode text in any common encoding; refuse binary data that only looks like text."""
+    if not data.strip():
+        raise BadInput("the file is empty", item=item, hint="pick a file with some text in it")
+    for bom, enc in ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")):
+        if data.startswith(bom):
+            return data.decode(enc, errors="replace")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        from charset_normalizer import from_bytes
+
+        best = from_bytes(data[:2_000_000]).best()
+        if best is None:
+            raise BadInput("the file is not text in any known encoding", item=item,
+                           hint="check that the file extension matches its content")
+        text = data.decode(best.encoding, errors="replace")
+    sample = text[:20000]
+    if sample and sum(1 for c in sample if ord(c) < 32 and c not in "\r\n\t\f") / len(sample) > 0.05:
+        raise BadInput("the file looks like binary data, not text", item=item,
+                       hint="check that the file extension matches its content")
+    return text.replace("\x00", "")
+
+
+def read_text(path: Path, data: bytes) -> Document:
+    text = decode_bytes(data, path.name)
+    blocks = blocks_from_plain_text(text)
+    if not blocks:
+        raise BadInput("the file has no text", item=path.name)
+    return Document(title=path.stem, blocks=blocks)
+
+
+def markdown_blocks(text: str) -> list[Block]:
+    """Headings, list items and paragraphs from Markdown; code fences kept as code blocks."""
+    blocks: list[Block] = []
+    para: list[str] = []
+    lines = text.splitlines()
+    in_code = False
+    code: list[str] = []
+
+    def flush() -> None:
+        if para:
+            blocks.append(Block(text=" ".join(para), kind="paragraph"))
+            para.clear()
+
+    for i, line in enumerate(lines):
+        stripped = line.strip()
+        if stripped.startswith("```") or stripped.startswith("~~~"):
+            if in_code:
+                if code:
+                    blocks.append(Block(text="\n".join(code), kind="code"))
+                code = []
+                in_code = False
+            else:
+                flush()
+                in_code = True
+            continue
+        if in_code:
+            code.append(line)
+            continue
+        heading = _MD_HEADING.match(stripped)
+        if heading and heading.group(2):
+            flush()
+            blocks.append(Block(text=heading.group(2), kind="heading", level=len(heading.group(1))))
+            continue
+        if _SETEXT.match(stripped) and para and i > 0 and lines[i - 1].strip():
+            title = para.pop()
+            flush()
+            blocks.append(Block(text=title, kind="heading", level=1 if stripped[0] == "=" else 2))
+            continue
+        item = _MD_LIST.match(line)
+        if item:
+            flush()
+            blocks.append(Block(text=item.group(1).strip(), kind="list_item"))
+            continue
+        if not stripped:
+            flush()
+            continue
+        if stripped.startswith(">"):
+            flush()
+            blocks.append(Block(text=stripped.lstrip("> ").strip(), kind="quote"))
+            continue
+        para.append(stripped)
+    flush()
+    if code:
+        blocks.append(Block(text="\n".join(code), kind="code"))
+    return with_heading_paths([b for b in blocks if b.text.strip()])
+
+
+def read_markdown(path: Path, data: bytes) -> Document:
+    text = decode_bytes(data, path.name)
+    blocks = markdown_blocks(text)
+    if not blocks:
+        raise BadInput("the file has no text", item=path.name)
+    title = next((b.text for b in blocks if b.kind == "heading"), path.stem)
+    return Document(title=title, blocks=blocks)

@@ -1,0 +1,1 @@
+"""Qt-free domain core: types, errors, cancellation, progress, settings, paths."""

@@ -1,0 +1,1 @@
+"""Chunking, embeddings, the FAISS index, near-duplicate detection and search."""

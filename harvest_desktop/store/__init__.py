@@ -1,0 +1,1 @@
+"""SQLite library store: sqlmodel tables, PRAGMA user_version migrations, one writer."""

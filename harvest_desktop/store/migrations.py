@@ -1,0 +1,125 @@
+"""Schema versions, applied in order and recorded in PRAGMA user_version."""
+
+from __future__ import annotations
+
+import sqlite3
+
+# MIGRATIONS[n] brings a database from user_version n to n + 1.
+MIGRATIONS: list[str] = [
+    # 0 -> 1: the first schema.
+    """
+    CREATE TABLE source (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL,
+        location TEXT NOT NULL,
+        name TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'queued',
+        error TEXT,
+        content_hash TEXT,
+        title TEXT, author TEXT, site TEXT, published TEXT, license TEXT,
+        final_url TEXT, fetched_at TEXT, mime TEXT,
+        pages INTEGER, char_count INTEGER,
+        duplicate_of INTEGER REFERENCES source(id) ON DELETE SET NULL,
+        similar_to INTEGER REFERENCES source(id) ON DELETE SET NULL,
+        similarity REAL,
+        file_size INTEGER, file_mtime REAL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        added_at TEXT NOT NULL DEFAULT '',
+        updated_at TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX ix_source_status ON source(status);
+    CREATE INDEX ix_source_hash ON source(content_hash);
+    CREATE INDEX ix_source_location ON source(location);
+
+    CREATE TABLE document (
+        source_id INTEGER PRIMARY KEY REFERENCES source(id) ON DELETE CASCADE,
+        text TEXT NOT NULL,
+        structure_json TEXT NOT NULL
+    );
+
+    CREATE TABLE chunk (
+        id INTEGER PRIMARY KEY,
+        source_id INTEGER NOT NULL REFERENCES source(id) ON DELETE CASCADE,
+        ord INTEGER NOT NULL,
+        text TEXT NOT NULL,
+        page INTEGER,
+        heading_path TEXT NOT NULL DEFAULT '',
+        start INTEGER NOT NULL DEFAULT 0,
+        "end" INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX ix_chunk_source_id ON chunk(source_id);
+
+    CREATE VIRTUAL TABLE chunk_fts USING fts5(text, content='chunk', content_rowid='id');
+    CREATE TRIGGER chunk_ai AFTER INSERT ON chunk BEGIN
+        INSERT INTO chunk_fts(rowid, text) VALUES (new.id, new.text);
+    END;
+    CREATE TRIGGER chunk_ad AFTER DELETE ON chunk BEGIN
+        INSERT INTO chunk_fts(chunk_fts, rowid, text) VALUES ('delete', old.id, old.text);
+    END;
+    CREATE TRIGGER chunk_au AFTER UPDATE ON chunk BEGIN
+        INSERT INTO chunk_fts(chunk_fts, rowid, text) VALUES ('delete', old.id, old.text);
+        INSERT INTO chunk_fts(rowid, text) VALUES (new.id, new.text);
+    END;
+
+    CREATE TABLE embedding (
+        chunk_id INTEGER PRIMARY KEY REFERENCES chunk(id) ON DELETE CASCADE,
+        model TEXT NOT NULL,
+        dim INTEGER NOT NULL,
+        vector BLOB NOT NULL
+    );
+
+    CREATE TABLE output (
+        id INTEGER PRIMARY KEY,
+        format TEXT NOT NULL,
+        title TEXT NOT NULL,
+        engine TEXT NOT NULL,
+        route_reason TEXT NOT NULL DEFAULT '',
+        created_at TEXT NOT NULL DEFAULT '',
+        content_json TEXT NOT NULL DEFAULT '{}',
+        markdown TEXT NOT NULL DEFAULT '',
+        source_ids TEXT NOT NULL DEFAULT '[]'
+    );
+    """,
+]
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Apply pending migrations, each in its own transaction; returns the final version."""
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version > SCHEMA_VERSION:
+        from harvest_desktop.core.errors import KnownError
+
+        raise KnownError(
+            f"the library was written by a newer Harvest (schema {version}, this one knows {SCHEMA_VERSION})",
+            hint="update Harvest, or point HARVEST_HOME at another folder",
+        )
+    while version < SCHEMA_VERSION:
+        script = MIGRATIONS[version]
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in _split(script):
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {version + 1}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        version += 1
+    return version
+
+
+def _split(script: str) -> list[str]:
+    """Split a script into statements, keeping trigger bodies whole."""
+    statements: list[str] = []
+    buf = ""
+    for line in script.splitlines(keepends=True):
+        buf += line
+        if sqlite3.complete_statement(buf):
+            if buf.strip():
+                statements.append(buf.strip())
+            buf = ""
+    if buf.strip():
+        statements.append(buf.strip())
+    return statements

@@ -1,0 +1,89 @@
+"""Table mappings. The DDL lives in migrations.py; keep both in step."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from sqlmodel import Field, SQLModel
+
+# Source.status values, in the order an item moves through them.
+QUEUED = "queued"
+HARVESTING = "harvesting"
+READY = "ready"
+FAILED = "failed"
+DUPLICATE = "duplicate"
+STATUSES = (QUEUED, HARVESTING, READY, FAILED, DUPLICATE)
+
+
+class Source(SQLModel, table=True):
+    __tablename__ = "source"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    kind: str  # "file" | "url"
+    location: str  # absolute path or URL as given
+    name: str
+    status: str = QUEUED
+    error: Optional[str] = None
+    content_hash: Optional[str] = None
+    title: Optional[str] = None
+    author: Optional[str] = None
+    site: Optional[str] = None
+    published: Optional[str] = None
+    license: Optional[str] = None
+    final_url: Optional[str] = None
+    fetched_at: Optional[str] = None
+    mime: Optional[str] = None
+    pages: Optional[int] = None
+    char_count: Optional[int] = None
+    duplicate_of: Optional[int] = None
+    similar_to: Optional[int] = None
+    similarity: Optional[float] = None
+    file_size: Optional[int] = None
+    file_mtime: Optional[float] = None
+    attempts: int = 0
+    added_at: str = ""
+    updated_at: str = ""
+
+
+class DocumentRow(SQLModel, table=True):
+    __tablename__ = "document"
+
+    source_id: int = Field(primary_key=True, foreign_key="source.id")
+    text: str
+    structure_json: str  # Document.to_dict() without the block texts duplicated elsewhere
+
+
+class Chunk(SQLModel, table=True):
+    __tablename__ = "chunk"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    source_id: int = Field(foreign_key="source.id", index=True)
+    ord: int
+    text: str
+    page: Optional[int] = None
+    heading_path: str = ""  # " > "-joined
+    start: int = 0
+    end: int = 0
+
+
+class Embedding(SQLModel, table=True):
+    __tablename__ = "embedding"
+
+    chunk_id: int = Field(primary_key=True, foreign_key="chunk.id")
+    model: str
+    dim: int
+    vector: bytes  # float32, L2-normalised
+
+
+class Output(SQLModel, table=True):
+    __tablename__ = "output"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    format: str
+    title: str
+    engine: str
+    route_reason: str = ""
+    created_at: str = ""
+    content_json: str = "{}"
+    markdown: str = ""
+    source_ids: str = "[]"

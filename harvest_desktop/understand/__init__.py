@@ -1,0 +1,1 @@
+"""Concepts, definitions and relationships found in the harvested text."""
