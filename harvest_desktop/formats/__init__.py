@@ -1,0 +1,1 @@
+"""Output formats: one module each (schema, builtin generator, markdown rendering)."""

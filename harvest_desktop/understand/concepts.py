@@ -92,6 +92,7 @@ def extract_concepts(passages: Sequence[Passage], limit: int = 20, cancel: Cance
         for h in p.heading_path.split(" > ") if p.heading_path else []:
             for cand in _candidates(h):
                 tf[_singular(cand)] += 2
+                surface[_singular(cand)][cand] += 1
     n = max(1, len(passages))
     scored: list[tuple[float, str]] = []
     for key, freq in tf.items():
