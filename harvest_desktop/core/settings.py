@@ -14,7 +14,7 @@ from harvest_desktop.core import paths
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 @dataclass
@@ -31,6 +31,10 @@ class HarvestLimits:
     parse_memory_mb: int = 2048
     fetch_timeout_s: float = 30.0
     max_redirects: int = 5
+    max_retries: int = 3  # for HTTP 429 and 5xx, with backoff honouring Retry-After
+    max_retry_wait_s: float = 60.0  # a longer Retry-After fails the item instead of waiting
+    parse_workers: int = 0  # contained parser processes; 0 = automatic
+    ocr_languages: str = "eng"  # Tesseract language codes, e.g. "eng+deu"
 
 
 @dataclass
@@ -40,6 +44,7 @@ class WebSettings:
     min_delay_per_host_s: float = 1.0
     allow_private_addresses: bool = True  # for URLs the user typed or dropped themselves
     user_agent_contact: str = ""
+    max_section_links: int = 50  # "harvest this section": most same-site links followed from one page
 
 
 @dataclass
@@ -50,6 +55,9 @@ class Settings:
     default_engine: str = "builtin"
     monthly_budget_usd: float = 5.0
     first_run_done: bool = False
+    # Where the library lives; "" means the platform default. Read at start-up by
+    # apply_data_folder_choice(), so a change takes effect on the next start. HARVEST_HOME wins.
+    data_folder: str = ""
     last_export_dir: str = ""
     watched_folders: list[str] = field(default_factory=list)
     limits: HarvestLimits = field(default_factory=HarvestLimits)
@@ -103,6 +111,8 @@ MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {
     # version 0 (unversioned files): "engine" was renamed "default_engine".
     0: lambda raw: {**{k: v for k, v in raw.items() if k != "engine"},
                     "default_engine": raw.get("engine", raw.get("default_engine", "builtin"))},
+    # version 1 -> 2: the library folder became a setting ("" = platform default).
+    1: lambda raw: {**raw, "data_folder": str(raw.get("data_folder") or "")},
 }
 
 
@@ -135,3 +145,60 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         except OSError:
             pass
         raise
+
+
+# -- choosing the data folder -----------------------------------------------------------------
+# The settings file lives inside the data folder, so the choice of folder is read from the
+# settings file in the platform default location (the "bootstrap" file) before anything else.
+
+_ENV_FROM_SETTINGS = "HARVEST_HOME_FROM_SETTINGS"
+
+
+def default_data_dir() -> Path:
+    """The platform's data folder for Harvest, ignoring HARVEST_HOME."""
+    import platformdirs
+
+    from harvest_desktop import APP_ID
+
+    return Path(platformdirs.user_data_dir(APP_ID, appauthor=False))
+
+
+def apply_data_folder_choice() -> Path | None:
+    """Call first thing at start-up: point HARVEST_HOME at the folder chosen in Settings, if any.
+
+    Does nothing when the user set HARVEST_HOME themselves. Returns the folder now in use.
+    """
+    if os.environ.get(paths.ENV_HOME) and not os.environ.get(_ENV_FROM_SETTINGS):
+        return None
+    bootstrap = Settings.load(default_data_dir() / "settings.json")
+    folder = bootstrap.data_folder.strip()
+    if not folder:
+        return None
+    target = Path(folder).expanduser()
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        log.warning("chosen data folder %s unusable (%s); using the default", target, exc)
+        return None
+    os.environ[paths.ENV_HOME] = str(target)
+    os.environ[_ENV_FROM_SETTINGS] = "1"
+    if not (target / "settings.json").exists():
+        bootstrap.save(target / "settings.json")  # first start there: carry the settings over
+    return target
+
+
+def home_overridden_by_environment() -> bool:
+    """True when the person set HARVEST_HOME themselves, so the data folder setting is ignored."""
+    return bool(os.environ.get(paths.ENV_HOME)) and not os.environ.get(_ENV_FROM_SETTINGS)
+
+
+def remember_data_folder(folder: str) -> None:
+    """Store the data folder choice where the next start looks for it (the bootstrap file)."""
+    if home_overridden_by_environment():
+        return  # the setting is saved with the others, but HARVEST_HOME decides
+    bootstrap_path = default_data_dir() / "settings.json"
+    if bootstrap_path.resolve() == paths.settings_path().resolve():
+        return  # running from the default folder: Settings.save() already wrote it there
+    bootstrap = Settings.load(bootstrap_path)
+    bootstrap.data_folder = folder
+    bootstrap.save(bootstrap_path)
