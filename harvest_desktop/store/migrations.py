@@ -80,6 +80,14 @@ MIGRATIONS: list[str] = [
         source_ids TEXT NOT NULL DEFAULT '[]'
     );
     """,
+    # 1 -> 2: bookkeeping for the FAISS file beside the database (index/service.py): the token of
+    # the last saved index file, so a file older than the database's last change is never trusted.
+    """
+    CREATE TABLE index_state (
+        name TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -87,3 +87,13 @@ class Output(SQLModel, table=True):
     content_json: str = "{}"
     markdown: str = ""
     source_ids: str = "[]"
+
+
+class IndexState(SQLModel, table=True):
+    """Small key/value facts about the derived FAISS index (e.g. the token of the saved file)."""
+
+    __tablename__ = "index_state"
+
+    name: str = Field(primary_key=True)
+    value: str
+

@@ -40,3 +40,18 @@ def split_sentences(text: str) -> list[str]:
             if s:
                 out.append(s)
     return out
+
+
+def load_passages(db, source_ids=None) -> list[Passage]:
+    """Passages of ready sources (all, or the given ones) in source and reading order."""
+    from sqlalchemy import text as sql
+
+    where = "s.status = 'ready'"
+    if source_ids is not None:
+        ids = ",".join(str(int(i)) for i in source_ids) or "NULL"
+        where += f" AND s.id IN ({ids})"
+    with db.read() as s:
+        rows = s.exec(sql("SELECT c.id, c.source_id, s.name, c.page, c.heading_path, c.text "
+                          "FROM chunk c JOIN source s ON s.id = c.source_id "
+                          f"WHERE {where} ORDER BY c.source_id, c.ord")).all()
+    return [Passage(r[0], r[1], r[2], r[3], r[4] or "", r[5]) for r in rows]
