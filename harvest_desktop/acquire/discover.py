@@ -1,19 +1,69 @@
-"""Expand what the user dropped or typed (files, folders, URLs) into harvestable items."""
+"""Expand what the user dropped or typed (files, folders, URLs, URL-list files) into harvestable items."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 from typing import Iterable
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
-from harvest_desktop.acquire.files import is_supported
+from harvest_desktop.acquire.files import FORMATS, is_supported
 
 MAX_FOLDER_ITEMS = 10_000
+URL_LIST_SUFFIXES = {".urls", ".uris", ".uri"}
 
 
-def expand_items(items: Iterable[str | Path]) -> tuple[list[tuple[str, str, str]], list[tuple[str, str]]]:
-    """Return ([(kind, location, display name)], [(item, error message)])."""
+def normalise_kinds(kinds: Iterable[str] | None) -> set[str] | None:
+    """Accept type names ('pdf', 'docx', 'text') or suffixes ('.pdf'); None means every type."""
+    if kinds is None:
+        return None
+    out: set[str] = set()
+    for k in kinds:
+        k = k.strip().lower()
+        if not k:
+            continue
+        if k.startswith("."):
+            entry = FORMATS.get(k)
+            if entry:
+                out.add(entry[0])
+        else:
+            out.add(k)
+    return out
+
+
+def _wanted(path: Path, kinds: set[str] | None) -> bool:
+    entry = FORMATS.get(path.suffix.lower())
+    return entry is not None and (kinds is None or entry[0] in kinds)
+
+
+def _url_list(path: Path) -> list[str] | None:
+    """URLs from a .urls file, or from a .txt file whose every line is a URL; otherwise None."""
+    from harvest_desktop.acquire.web import is_url_list_text, urls_from_text
+
+    suffix = path.suffix.lower()
+    if suffix not in URL_LIST_SUFFIXES and suffix != ".txt":
+        return None
+    try:
+        if path.stat().st_size > 5 * 1024 * 1024:
+            return None
+        data = path.read_bytes()
+    except OSError:
+        return None
+    text = data.decode("utf-8", errors="replace")
+    if suffix in URL_LIST_SUFFIXES or is_url_list_text(text):
+        return urls_from_text(text)
+    return None
+
+
+def expand_items(items: Iterable[str | Path], *, kinds: Iterable[str] | None = None
+                 ) -> tuple[list[tuple[str, str, str]], list[tuple[str, str]]]:
+    """Return ([(kind, location, display name)], [(item, error message)]).
+
+    kinds limits the file types taken from folders (type names or suffixes); files named
+    directly are always taken if supported. A .urls file, or a .txt file holding only URLs,
+    stands for the URLs it lists.
+    """
+    wanted = normalise_kinds(kinds)
     found: list[tuple[str, str, str]] = []
     errors: list[tuple[str, str]] = []
     seen: set[str] = set()
@@ -32,8 +82,6 @@ def expand_items(items: Iterable[str | Path]) -> tuple[list[tuple[str, str, str]
             add("url", item, item)
             continue
         if scheme == "file":
-            from urllib.parse import unquote
-
             item = unquote(urlsplit(item).path)
         elif scheme:
             errors.append((item, f"'{scheme}:' addresses are not fetched; only http and https URLs are"))
@@ -41,25 +89,36 @@ def expand_items(items: Iterable[str | Path]) -> tuple[list[tuple[str, str, str]
         path = Path(item).expanduser()
         if path.is_dir():
             count = 0
+            stop = False
             for root, dirs, files in os.walk(path):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 for fname in sorted(files):
                     if fname.startswith("."):
                         continue
                     fpath = Path(root) / fname
-                    if is_supported(fpath):
+                    if _wanted(fpath, wanted):
                         add("file", str(fpath.resolve()), fpath.name)
                         count += 1
                         if count >= MAX_FOLDER_ITEMS:
                             errors.append((str(path), f"stopped after {MAX_FOLDER_ITEMS} files in this folder"))
+                            stop = True
                             break
-                else:
-                    continue
-                break
+                if stop:
+                    break
             if count == 0:
-                errors.append((str(path), "the folder has no supported files"))
+                what = "files of the chosen types" if wanted is not None else "supported files"
+                errors.append((str(path), f"the folder has no {what}"))
         elif path.exists():
-            add("file", str(path.resolve()), path.name)
+            urls = _url_list(path)
+            if urls is not None:
+                if not urls:
+                    errors.append((str(path), "the URL list has no http or https addresses"))
+                for url in urls:
+                    add("url", url, url)
+            elif is_supported(path):
+                add("file", str(path.resolve()), path.name)
+            else:
+                add("file", str(path.resolve()), path.name)  # the reader explains what is supported
         else:
             errors.append((item, "no such file or folder (check the path)"))
     return found, errors

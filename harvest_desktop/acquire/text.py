@@ -109,3 +109,57 @@ def read_markdown(path: Path, data: bytes) -> Document:
         raise BadInput("the file has no text", item=path.name)
     title = next((b.text for b in blocks if b.kind == "heading"), path.stem)
     return Document(title=title, blocks=blocks)
+
+
+def read_rtf(path: Path, data: bytes) -> Document:
+    """RTF through striprtf; every non-empty line of the result is a paragraph."""
+    item = path.name
+    if not data.lstrip().startswith(b"{\\rtf"):
+        raise BadInput("the file is not RTF (no {\\rtf header)", item=item,
+                       hint="check that the file extension matches its content")
+    from striprtf.striprtf import rtf_to_text
+
+    raw = data.decode("cp1252", errors="replace")
+    try:
+        text = rtf_to_text(raw, errors="replace")
+    except (ValueError, IndexError, KeyError, UnicodeError, RecursionError) as exc:
+        raise BadInput(f"the RTF cannot be read ({exc.__class__.__name__})", item=item,
+                       hint="the file may be damaged") from None
+    blocks = [Block(text=" ".join(line.split()), kind="paragraph") for line in text.splitlines() if line.strip()]
+    if not blocks:
+        raise BadInput("the RTF file has no text", item=item)
+    return Document(title=path.stem, blocks=blocks)
+
+
+def read_csv(path: Path, data: bytes, max_chars: int) -> Document:
+    """CSV: one table block per row, each cell labelled with its column header."""
+    import csv
+    import io
+
+    item = path.name
+    text = decode_bytes(data, item)
+    sample = text[:64 * 1024]
+    try:
+        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
+    except csv.Error:
+        dialect = csv.excel
+    csv.field_size_limit(max(1, min(max_chars, 2**31 - 1)))
+    reader = csv.reader(io.StringIO(text), dialect)
+    blocks: list[Block] = []
+    header: list[str] | None = None
+    try:
+        for row in reader:
+            cells = [" ".join(c.split()) for c in row]
+            if not any(cells):
+                continue
+            if header is None:
+                header = cells
+                blocks.append(Block(text=" | ".join(c for c in cells if c), kind="table"))
+                continue
+            labelled = [f"{h}: {c}" if h else c for h, c in zip(header + [""] * len(cells), cells) if c]
+            blocks.append(Block(text="; ".join(labelled), kind="table"))
+    except csv.Error as exc:
+        raise BadInput(f"the CSV cannot be read ({exc})", item=item) from None
+    if not blocks:
+        raise BadInput("the CSV file has no rows", item=item)
+    return Document(title=path.stem, blocks=blocks)
