@@ -1,0 +1,138 @@
+"""`python -m harvest_desktop`: early checks, crash hooks, QApplication + qasync loop, then the app."""
+
+from __future__ import annotations
+
+import time
+
+_T0 = time.perf_counter()  # as early as this module can measure; the startup probe uses it
+
+import os  # noqa: E402
+import sys  # noqa: E402
+
+MIN_PYTHON = (3, 11)
+
+
+def _check_python() -> None:
+    if sys.version_info < MIN_PYTHON:
+        sys.stderr.write(f"Harvest needs Python {MIN_PYTHON[0]}.{MIN_PYTHON[1]} or newer; "
+                         f"this is {sys.version.split()[0]}.\n")
+        raise SystemExit(2)
+
+
+def _probe_origin() -> tuple[float, str] | None:
+    """HARVEST_STARTUP_PROBE=1 times from this module; =<epoch seconds> times from the launcher's clock."""
+    value = os.environ.get("HARVEST_STARTUP_PROBE", "")
+    if not value:
+        return None
+    try:
+        launched = float(value)
+    except ValueError:
+        launched = 0.0
+    if launched > 1_000_000:
+        return launched, "wall"
+    return _T0, "perf"
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    _check_python()
+    if argv and argv[0] == "--smoke-test":
+        from harvest_desktop.ui.smoke import run_smoke
+
+        return run_smoke(argv[1:])
+    if argv and argv[0] in ("--version", "-V"):
+        from harvest_desktop import __version__
+
+        print(f"Harvest {__version__}")
+        return 0
+
+    try:
+        from harvest_desktop.core.settings import apply_data_folder_choice
+
+        apply_data_folder_choice()
+    except ImportError:
+        pass
+    try:
+        from harvest_desktop.core.logging_setup import setup_logging
+
+        setup_logging()
+    except ImportError:
+        pass
+
+    import asyncio
+
+    import qasync
+    from PySide6.QtWidgets import QApplication
+
+    from harvest_desktop import APP_ID, APP_NAME
+
+    qapp = QApplication.instance() or QApplication([sys.argv[0], *argv])
+    qapp.setApplicationName(APP_NAME)
+    qapp.setOrganizationName(APP_NAME)
+    qapp.setDesktopFileName(APP_ID)
+    qapp.setQuitOnLastWindowClosed(False)  # the app closes itself after winding jobs down
+    loop = qasync.QEventLoop(qapp)
+    asyncio.set_event_loop(loop)
+
+    _install_crash_hooks(loop)
+
+    from harvest_desktop.app import HarvestApp
+
+    probe = _probe_origin()
+    harvest: HarvestApp | None = None
+
+    def first_paint() -> None:
+        if probe is None:
+            return
+        origin, clock = probe
+        elapsed = (time.time() if clock == "wall" else time.perf_counter()) - origin
+        print(f"HARVEST_FIRST_PAINT_S={elapsed:.4f}", flush=True)
+        assert harvest is not None
+        harvest.window.close()
+
+    harvest = HarvestApp(qapp, loop, on_first_paint=first_paint,
+                         warm=probe is None, show_welcome=probe is None)
+    harvest.start()
+    with loop:
+        loop.run_until_complete(harvest.run_until_closed())
+    try:
+        from harvest_desktop.core.logging_setup import shutdown_logging
+
+        shutdown_logging()
+    except ImportError:
+        pass
+    return 0
+
+
+def _install_crash_hooks(loop) -> None:
+    """Uncaught exceptions write a crash log and open the crash dialog on the main thread."""
+    try:
+        from harvest_desktop.core import crash
+    except ImportError:
+        return
+
+    def show(report) -> None:
+        try:
+            from harvest_desktop.ui.crash_dialog import CrashDialog
+        except ImportError:
+            from PySide6.QtWidgets import QMessageBox
+
+            QMessageBox.critical(None, "Harvest hit a bug", report.text_for_clipboard()[:4000])
+            return
+        dialog = CrashDialog(report)
+        dialog.open()
+        show.dialogs.append(dialog)  # keep a reference while it is open
+
+    show.dialogs = []  # type: ignore[attr-defined]
+
+    def on_crash(report) -> None:
+        if not loop.is_closed():
+            loop.call_soon_threadsafe(show, report)
+
+    crash.install_hooks(on_crash)
+    if hasattr(crash, "install_asyncio_handler"):
+        crash.install_asyncio_handler(loop)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

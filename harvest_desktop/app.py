@@ -1,0 +1,152 @@
+"""Composition root: builds the job runner and the window first, then opens the library behind it."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import time
+from typing import Callable
+
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtWidgets import QApplication
+
+from harvest_desktop.core import paths
+from harvest_desktop.core.settings import Settings
+from harvest_desktop.ui.main_window import MainWindow
+from harvest_desktop.ui.ops import JobRunner
+
+log = logging.getLogger(__name__)
+
+# Imported on a worker after the first paint so the first job does not pay for them.
+WARM_MODULES = (
+    "harvest_desktop.acquire.files",
+    "harvest_desktop.acquire.sandbox",
+    "harvest_desktop.formats.study_guide",
+    "harvest_desktop.export",
+    "harvest_desktop.export.pdf",
+    "spacy",
+    "sentence_transformers",
+)
+
+
+class _FirstPaint(QObject):
+    """One-shot: calls back when the window paints for the first time."""
+
+    def __init__(self, callback: Callable[[], None]) -> None:
+        super().__init__()
+        self.callback: Callable[[], None] | None = callback
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt override)
+        if event.type() == QEvent.Type.Paint and self.callback is not None:
+            callback, self.callback = self.callback, None
+            obj.removeEventFilter(self)
+            QTimer.singleShot(0, callback)
+        return False
+
+
+def warm_up(modules=WARM_MODULES) -> list[str]:
+    """Import what later jobs need; a missing optional module is not a problem."""
+    import importlib
+
+    loaded = []
+    for name in modules:
+        try:
+            importlib.import_module(name)
+            loaded.append(name)
+        except Exception as exc:  # optional: the job that needs it reports properly
+            log.info("warm-up skipped %s (%s)", name, exc.__class__.__name__)
+    return loaded
+
+
+class HarvestApp:
+    """Owns the runner, the window and the library, and shuts them down in order."""
+
+    def __init__(self, qapp: QApplication, loop: asyncio.AbstractEventLoop, *, settings: Settings | None = None,
+                 library=None, show_welcome: bool = True, warm: bool = True,
+                 on_bug: Callable[[BaseException], None] | None = None,
+                 on_first_paint: Callable[[], None] | None = None) -> None:
+        self.qapp = qapp
+        self.loop = loop
+        self.settings = settings or Settings.load()
+        self.runner = JobRunner(loop, on_bug=on_bug)
+        self.window = MainWindow(self.runner, self.settings, paths.data_dir() / "ui-state.ini")
+        self.library = library
+        self.show_welcome = show_welcome and os.environ.get("HARVEST_NO_WELCOME") != "1"
+        self.warm = warm and os.environ.get("HARVEST_NO_WARMUP") != "1"
+        self.closed = asyncio.Event()
+        self.first_paint_at: float | None = None
+        self._on_first_paint = on_first_paint
+        self._painted = _FirstPaint(self._after_first_paint)
+        self.window.installEventFilter(self._painted)
+        self.window.closed.connect(self.closed.set)
+        self._closing = False
+
+    def start(self) -> MainWindow:
+        self.window.apply_settings()
+        self.window.show()
+        return self.window
+
+    def _after_first_paint(self) -> None:
+        self.first_paint_at = time.perf_counter()
+        if self._on_first_paint is not None:
+            self._on_first_paint()
+        if self._closing:
+            return
+        if self.library is not None:
+            self.window.attach_library(self.library)
+        else:
+            self.runner.run("Opening the library", self._open_library, kind="open", visible=False,
+                            on_success=self._library_opened)
+        if self.show_welcome and not self.settings.first_run_done:
+            QTimer.singleShot(0, self._welcome)
+
+    def _open_library(self, _token, _report):
+        from harvest_desktop.library import Library
+
+        return Library(settings=self.settings)
+
+    def _library_opened(self, library) -> None:
+        if self._closing:
+            library.close()
+            return
+        self.library = library
+        self.window.attach_library(library)
+        if self.warm:
+            self.runner.run("Preparing language tools", lambda t, r: warm_up(), kind="warmup", visible=False)
+
+    def _welcome(self) -> None:
+        try:
+            from harvest_desktop.ui.welcome import WelcomeDialog
+        except ImportError:
+            return
+        dialog = WelcomeDialog(self.window)
+        dialog.setAccessibleName("Welcome")
+        dialog.finished.connect(lambda _r: self._welcomed(dialog))
+        dialog.open()
+
+    def _welcomed(self, dialog) -> None:
+        self.settings.first_run_done = True
+        try:
+            self.settings.save()
+        except OSError as exc:
+            log.warning("could not save settings: %s", exc)
+        dialog.deleteLater()
+
+    async def aclose(self) -> None:
+        """Stop jobs, close the window and the library; nothing keeps running afterwards."""
+        self._closing = True
+        if self.window.isVisible():
+            self.window.close()
+        await self.runner.aclose()
+        library, self.library = self.library, None
+        if library is not None:
+            web = getattr(library, "_web", None)
+            if web is not None:
+                await web.aclose()
+            library.close()
+        self.window.deleteLater()
+
+    async def run_until_closed(self) -> None:
+        await self.closed.wait()
+        await self.aclose()

@@ -1,0 +1,654 @@
+"""The Harvest window: sources on the left, previews in the middle, formats/export/keys on the right."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import logging
+from pathlib import Path
+from typing import Callable
+
+from PySide6.QtCore import QByteArray, QSettings, Qt, QUrl, Signal
+from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
+from PySide6.QtWidgets import (QDockWidget, QFileDialog, QHBoxLayout, QLabel, QMainWindow, QMessageBox,
+                               QPlainTextEdit, QPushButton, QSplitter, QTabWidget, QTextBrowser, QVBoxLayout,
+                               QWidget)
+
+from harvest_desktop import APP_NAME
+from harvest_desktop.core.settings import Settings
+from harvest_desktop.ui import status as m
+
+if TYPE_CHECKING:
+    from harvest_desktop.store.models import Output, Source
+from harvest_desktop.ui import dnd
+from harvest_desktop.ui.jobs_panel import JobsPanel
+from harvest_desktop.ui.ops import Job, JobRunner
+from harvest_desktop.ui.panes.concepts import ConceptsPane, compute_concepts
+from harvest_desktop.ui.panes.export import ExportPane
+from harvest_desktop.ui.panes.formats import FormatsPane
+from harvest_desktop.ui.panes.keys import KeysPane
+from harvest_desktop.ui.panes.search import SearchPane
+from harvest_desktop.ui.panes.sources import SourcesPane
+
+log = logging.getLogger(__name__)
+
+PREVIEW_CHARS = 200_000
+
+
+def confirm_overwrite(parent: QWidget, path: Path) -> bool:
+    answer = QMessageBox.question(parent, "Replace file?",
+                                  f"“{path.name}” already exists in {path.parent}.\nReplace it?",
+                                  QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                                  QMessageBox.StandardButton.No)
+    return answer == QMessageBox.StandardButton.Yes
+
+
+class MessageBar(QWidget):
+    """Non-modal messages about known problems: the item, what went wrong, what to do."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName("Messages")
+        self.lines: list[str] = []
+        self.label = QLabel()
+        self.label.setWordWrap(True)
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.label.setAccessibleName("Message text")
+        self.label.setStyleSheet("color: #8a3b00;")
+        self.dismiss = QPushButton("Dismiss")
+        self.dismiss.setAccessibleName("Dismiss messages")
+        self.dismiss.setToolTip("Hide these messages")
+        self.dismiss.clicked.connect(self.clear)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(6, 2, 6, 2)
+        row.addWidget(self.label, 1)
+        row.addWidget(self.dismiss)
+        self.setVisible(False)
+
+    def add(self, text: str) -> None:
+        self.lines = (self.lines + [text])[-6:]
+        self.label.setText("\n".join(self.lines))
+        self.setVisible(True)
+
+    def clear(self) -> None:
+        self.lines = []
+        self.label.setText("")
+        self.setVisible(False)
+
+
+class MainWindow(QMainWindow):
+    closed = Signal()
+
+    def __init__(self, runner: JobRunner, settings: Settings, state_path: Path) -> None:
+        super().__init__()
+        self.runner = runner
+        self.settings = settings
+        self.library = None  # attached once opened, off the UI thread
+        self._queued_items: list[str] = []
+        self._harvest_again = False
+        self.outputs: dict[int, Output] = {}
+        self.current_output: Output | None = None
+        self.ui_state = QSettings(str(state_path), QSettings.Format.IniFormat)
+        # Seams for dialogs (tests replace them; the defaults ask the person).
+        self.confirm_overwrite: Callable[[QWidget, Path], bool] = confirm_overwrite
+        self.open_url: Callable[[QUrl], object] = QDesktopServices.openUrl
+        self.ask_urls: Callable[[QWidget], list[str]] = _ask_urls
+        self.ask_files: Callable[[QWidget], list[str]] = _ask_files
+        self.ask_folder: Callable[[QWidget], str] = _ask_folder
+
+        self.setWindowTitle(APP_NAME)
+        self.setAcceptDrops(True)
+        self.resize(1200, 760)
+        self._build_actions()
+        self._build_panes()
+        self._build_menus()
+        self._wire()
+        self._restore_state()
+        self.statusBar().setAccessibleName("Status bar")
+        self.statusBar().showMessage("Opening your library…")
+        self._set_library_actions(False)
+
+    # -- construction ---------------------------------------------------------------------------
+    def _action(self, text: str, shortcut, tip: str, slot) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        action.setToolTip(tip)
+        action.setStatusTip(tip)
+        action.triggered.connect(lambda _=False: slot())
+        self.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        self.add_files_action = self._action("Add files…", "Ctrl+O", "Add Markdown, text or PDF files (Ctrl+O)",
+                                             self.add_files)
+        self.add_folder_action = self._action("Add folder…", "Ctrl+Shift+O", "Add every supported file in a folder",
+                                              self.add_folder)
+        self.add_url_action = self._action("Add URL…", "Ctrl+L", "Add web pages, one URL per line (Ctrl+L)",
+                                           self.add_urls)
+        self.remove_action = self._action("Remove source", QKeySequence.StandardKey.Delete,
+                                          "Remove the selected source (Delete)", self.remove_selected)
+        self.remove_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.generate_action = self._action("Generate", "Ctrl+G", "Make the selected format (Ctrl+G)",
+                                            self.generate)
+        self.export_action = self._action("Export…", "Ctrl+E", "Export the selected output (Ctrl+E)", self.export)
+        self.search_action = self._action("Search", "Ctrl+F", "Search the library (Ctrl+F)", self.focus_search)
+        self.concepts_action = self._action("Find concepts", "Ctrl+K", "Find key concepts and map them (Ctrl+K)",
+                                            self.find_concepts)
+        self.cancel_action = self._action("Cancel current job", "Esc", "Cancel the most recent job (Esc)",
+                                          self.cancel_current)
+        self.settings_action = self._action("Settings…", "Ctrl+,", "Theme, language, limits (Ctrl+,)",
+                                            self.open_settings)
+        self.quit_action = self._action("Quit", QKeySequence.StandardKey.Quit, "Close Harvest", self.close)
+
+    def _build_panes(self) -> None:
+        self.sources = SourcesPane()
+        self.sources.add_action_buttons([self.add_files_action, self.add_folder_action, self.add_url_action])
+        self.sources.remove_button.setToolTip(self.remove_action.toolTip())
+
+        self.preview_info = QTextBrowser()
+        self.preview_info.setAccessibleName("Source attribution")
+        self.preview_info.setToolTip("Where the selected source came from")
+        self.preview_info.setOpenExternalLinks(False)
+        self.preview_info.setMaximumHeight(130)
+        self.preview_text = QPlainTextEdit()
+        self.preview_text.setReadOnly(True)
+        self.preview_text.setAccessibleName("Extracted text")
+        self.preview_text.setToolTip("The text Harvest extracted from the selected source")
+        source_tab = QWidget()
+        sl = QVBoxLayout(source_tab)
+        sl.setContentsMargins(0, 0, 0, 0)
+        sl.addWidget(self.preview_info)
+        sl.addWidget(self.preview_text, 1)
+
+        self.output_view = QTextBrowser()
+        self.output_view.setAccessibleName("Generated output")
+        self.output_view.setToolTip("Preview of the selected generated output")
+        self.output_view.setOpenExternalLinks(False)
+        self.search = SearchPane()
+        self.concepts = ConceptsPane()
+
+        self.tabs = QTabWidget()
+        self.tabs.setAccessibleName("Previews")
+        self.tabs.addTab(source_tab, "Source")
+        self.tabs.addTab(self.output_view, "Output")
+        self.tabs.addTab(self.search, "Search")
+        self.tabs.addTab(self.concepts, "Concepts")
+
+        self.formats = FormatsPane()
+        self.export_pane = ExportPane(self.settings.last_export_dir)
+        self.keys = KeysPane(self.runner)
+        self.side = QTabWidget()
+        self.side.setAccessibleName("Make and export")
+        self.side.addTab(self.formats, "Formats")
+        self.side.addTab(self.export_pane, "Export")
+        self.side.addTab(self.keys, "Keys")
+
+        self.messages = MessageBar()
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setAccessibleName("Main panes")
+        self.splitter.addWidget(self.sources)
+        self.splitter.addWidget(self.tabs)
+        self.splitter.addWidget(self.side)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([320, 560, 320])
+        central = QWidget()
+        cl = QVBoxLayout(central)
+        cl.setContentsMargins(0, 0, 0, 0)
+        cl.addWidget(self.messages)
+        cl.addWidget(self.splitter, 1)
+        self.setCentralWidget(central)
+
+        self.jobs = JobsPanel(self.runner)
+        self.jobs_dock = QDockWidget("Jobs", self)
+        self.jobs_dock.setObjectName("jobs-dock")
+        self.jobs_dock.setAccessibleName("Jobs")
+        self.jobs_dock.setWidget(self.jobs)
+        self.jobs_dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.jobs_dock)
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        bar.setAccessibleName("Menu bar")
+        file_menu = bar.addMenu("&File")
+        for a in (self.add_files_action, self.add_folder_action, self.add_url_action, self.remove_action):
+            file_menu.addAction(a)
+        file_menu.addSeparator()
+        file_menu.addAction(self.export_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        make = bar.addMenu("&Make")
+        for a in (self.generate_action, self.concepts_action, self.search_action, self.cancel_action):
+            make.addAction(a)
+        tools = bar.addMenu("&Tools")
+        tools.addAction(self.settings_action)
+
+    def _wire(self) -> None:
+        self.runner.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        self.runner.known_error.connect(self.show_known_error)
+        self.sources.selected.connect(self._preview_source)
+        self.sources.remove_requested.connect(self.remove_source)
+        self.sources.keep_both_requested.connect(self.keep_both)
+        self.sources.keep_newer_requested.connect(self.keep_newer)
+        self.formats.generate_requested.connect(self.generate)
+        self.formats.output_selected.connect(self._show_output)
+        self.export_pane.export_requested.connect(self.export)
+        self.export_pane.show_folder_requested.connect(self.show_in_folder)
+        self.search.search_requested.connect(self.run_search)
+        self.concepts.find_requested.connect(self.find_concepts)
+
+    def _set_library_actions(self, on: bool) -> None:
+        for a in (self.remove_action, self.generate_action, self.export_action, self.concepts_action):
+            a.setEnabled(on)
+        self.search.box.setEnabled(on)
+        self.concepts.find_button.setEnabled(on)
+
+    # -- persistent window state ----------------------------------------------------------------
+    def _restore_state(self) -> None:
+        geometry = self.ui_state.value("window/geometry")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        state = self.ui_state.value("window/state")
+        if isinstance(state, QByteArray):
+            self.restoreState(state)
+        splitter = self.ui_state.value("window/splitter")
+        if isinstance(splitter, QByteArray):
+            self.splitter.restoreState(splitter)
+        kept = self.ui_state.value("sources/kept_both", [])
+        if isinstance(kept, str):
+            kept = [kept]
+        self.sources.kept_both = {int(k) for k in (kept or []) if str(k).isdigit()}
+
+    def save_state(self) -> None:
+        self.ui_state.setValue("window/geometry", self.saveGeometry())
+        self.ui_state.setValue("window/state", self.saveState())
+        self.ui_state.setValue("window/splitter", self.splitter.saveState())
+        self.ui_state.setValue("sources/kept_both", [str(k) for k in sorted(self.sources.kept_both)])
+        self.ui_state.sync()
+
+    def closeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        self.save_state()
+        self.runner.cancel_all()
+        super().closeEvent(event)
+        self.closed.emit()
+
+    # -- library ------------------------------------------------------------------------------
+    def attach_library(self, library) -> None:
+        """Called once the library is open: load what it holds, resume unfinished work."""
+        self.library = library
+        self._set_library_actions(True)
+        self.statusBar().showMessage("Library open.", 4000)
+        self.keys.refresh()
+        lib = library
+
+        def load(_token, _report):
+            return lib.sources(), lib.outputs()
+
+        self.runner.run("Loading the library", load, kind="load", visible=False, on_success=self._on_loaded)
+
+    def _on_loaded(self, result) -> None:
+        sources, outputs = result
+        self.sources.set_sources(sources)
+        self.outputs = {o.id: o for o in outputs if o.id is not None}
+        self.formats.set_outputs(outputs)
+        self._update_ready()
+        if outputs:
+            self.formats.outputs.setCurrentRow(0)
+        items, self._queued_items = self._queued_items, []
+        if items:
+            self.add_items(items)
+        elif any(s.status in (m.QUEUED, m.HARVESTING) for s in sources):
+            self.start_harvest()  # resume what the last session left unfinished
+
+    def _update_ready(self) -> None:
+        ready = any(s.status == m.READY for s in self.sources.sources.values())
+        self.formats.set_state(ready=ready)
+
+    def reload_sources(self) -> None:
+        if self.library is None:
+            return
+        lib = self.library
+        self.runner.run("Refreshing sources", lambda t, r: lib.sources(), kind="load", visible=False,
+                        on_success=self._on_sources)
+
+    def _on_sources(self, sources) -> None:
+        self.sources.set_sources(sources)
+        self._update_ready()
+
+    # -- adding -------------------------------------------------------------------------------
+    def dragEnterEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        if dnd.accepts(event.mimeData()):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dragMoveEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        if dnd.accepts(event.mimeData()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        items = dnd.items_from_mime(event.mimeData())
+        if not items:
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        self.add_items(items)
+
+    def add_files(self) -> None:
+        self.add_items(self.ask_files(self))
+
+    def add_folder(self) -> None:
+        folder = self.ask_folder(self)
+        if folder:
+            self.add_items([folder])
+
+    def add_urls(self) -> None:
+        self.add_items(self.ask_urls(self))
+
+    def add_items(self, items: list[str]) -> None:
+        items = [str(i) for i in items if str(i).strip()]
+        if not items:
+            return
+        if self.library is None:
+            self._queued_items.extend(items)
+            self.statusBar().showMessage(f"{len(items)} item(s) will be added once the library is open.")
+            return
+        lib = self.library
+        self.runner.run(f"Adding {len(items)} item(s)", lambda t, r: lib.enqueue(items), kind="enqueue",
+                        on_success=self._on_enqueued)
+
+    def _on_enqueued(self, result) -> None:
+        queued, problems = result
+        for src in queued:
+            self.sources.update_source(src)
+        for p in problems:
+            if p.ok:
+                self.statusBar().showMessage(f"{Path(p.location).name}: {p.message}", 6000)
+            else:
+                self.show_known_error(f"{p.location}: {p.message}")
+        if queued:
+            self.start_harvest()
+
+    def start_harvest(self) -> None:
+        if self.library is None:
+            return
+        if self.runner.running("harvest"):
+            self._harvest_again = True
+            return
+        self._harvest_again = False
+        lib = self.library
+        on_item = self.sources.update_source
+
+        async def work(token, report):
+            return await lib.harvest(cancel=token, progress=report, on_item=on_item)
+
+        job = self.runner.run_async("Harvesting", work, kind="harvest", on_success=self._on_harvested)
+        job.finished.connect(lambda state, job=job: self._after_harvest(state))
+
+    def _on_harvested(self, results) -> None:
+        failed = [r for r in results if not r.ok]
+        for r in failed:
+            name = self.sources.sources.get(r.source_id).name if r.source_id in self.sources.sources else r.location
+            self.show_known_error(f"{name}: {r.message}")
+        ok = len(results) - len(failed)
+        self.statusBar().showMessage(f"Harvested {ok} item(s)" + (f", {len(failed)} failed" if failed else ""), 8000)
+
+    def _after_harvest(self, state: str) -> None:
+        self._update_ready()
+        if state != "done":
+            self.reload_sources()  # cancelled items went back to the queue
+        if self._harvest_again and state == "done":
+            self.start_harvest()
+
+    # -- sources ------------------------------------------------------------------------------
+    def _preview_source(self, source_id) -> None:
+        if source_id is None or self.library is None:
+            return
+        lib = self.library
+        self.tabs.setCurrentIndex(0)
+
+        def load(_t, _r):
+            return lib.source(source_id), lib.document(source_id)
+
+        def show(result) -> None:
+            if self.sources.selected_id() != source_id:
+                return
+            src, doc = result
+            self.preview_info.setHtml(_attribution_html(src, doc))
+            text = doc.text if doc is not None else ""
+            if len(text) > PREVIEW_CHARS:
+                text = text[:PREVIEW_CHARS] + f"\n\n[… {len(doc.text) - PREVIEW_CHARS:,} more characters]"
+            if doc is None and src is not None:
+                text = {m.FAILED: f"Could not read this source: {src.error}",
+                        m.DUPLICATE: "This source has the same text as another one; its text is not stored twice.",
+                        }.get(src.status, "The text appears here once the source is harvested.")
+            self.preview_text.setPlainText(text)
+
+        self.runner.run("Loading preview", load, kind="preview", visible=False, on_success=show)
+
+    def remove_selected(self) -> None:
+        sid = self.sources.selected_id()
+        if sid is not None:
+            self.remove_source(sid)
+
+    def remove_source(self, source_id: int) -> None:
+        src = self.sources.sources.get(source_id)
+        if self.library is None or src is None:
+            return
+        if src.status == m.HARVESTING:
+            self.statusBar().showMessage(f"{src.name} is being harvested; cancel the job first.", 6000)
+            return
+        lib = self.library
+        self.runner.run(f"Removing {src.name}", lambda t, r: lib.remove(source_id), kind="remove",
+                        on_success=lambda _: self._removed(source_id, src.name))
+
+    def _removed(self, source_id: int, name: str) -> None:
+        self.sources.drop_source(source_id)
+        self.sources.kept_both.discard(source_id)
+        self._update_ready()
+        self.preview_info.clear()
+        self.preview_text.clear()
+        self.statusBar().showMessage(f"Removed {name}.", 5000)
+
+    def keep_both(self, source_id: int) -> None:
+        src = self.sources.sources.get(source_id)
+        self.sources.kept_both.add(source_id)
+        if src is not None and src.similar_to is not None:
+            self.sources.kept_both.add(src.similar_to)
+        self.sources._refresh_texts()
+        self.save_state()
+
+    def keep_newer(self, source_id: int) -> None:
+        src = self.sources.sources.get(source_id)
+        if src is None or src.similar_to is None:
+            return
+        older = min(source_id, src.similar_to)  # ids grow with the time a source was added
+        self.remove_source(older)
+
+    # -- generate -----------------------------------------------------------------------------
+    def generate(self, key: str | None = None) -> None:
+        from harvest_desktop.formats import registry
+
+        if self.library is None:
+            return
+        key = key or self.formats.current_key()
+        if key is None:
+            return
+        spec = registry.get_format(key)
+        if spec.needs_model:
+            self.statusBar().showMessage(registry.route_description(spec), 8000)
+            return
+        if self.runner.running("generate"):
+            self.statusBar().showMessage("A generate job is already running.", 5000)
+            return
+        engine = registry.engines_available()[0]
+        lib = self.library
+        self.formats.set_state(busy=True)
+        job = self.runner.run(f"Generating {spec.label.lower()}",
+                              lambda t, r: lib.generate(spec.key, engine=engine, cancel=t, progress=r),
+                              kind="generate", on_success=self._on_generated)
+        job.finished.connect(lambda _state: self.formats.set_state(busy=False))
+
+    def _on_generated(self, out: Output) -> None:
+        self.outputs[out.id] = out
+        self.formats.add_output(out)  # selecting it shows the preview
+        self.statusBar().showMessage(f"Made “{out.title}” with the {out.engine} engine.", 8000)
+
+    def _show_output(self, output_id) -> None:
+        out = self.outputs.get(output_id) if output_id is not None else None
+        self.current_output = out
+        from harvest_desktop.formats import registry
+
+        exts = (".md", ".pdf")
+        if out is not None:
+            try:
+                exts = registry.get_format(out.format).extensions
+            except Exception:
+                pass
+        self.export_pane.set_output(out, exts)
+        if out is None:
+            self.output_view.clear()
+            return
+        self.output_view.setMarkdown(out.markdown)
+        self.tabs.setCurrentWidget(self.output_view)
+
+    # -- export -------------------------------------------------------------------------------
+    def export(self) -> None:
+        out = self.current_output
+        if self.library is None:
+            return
+        if out is None:
+            self.statusBar().showMessage("Generate or select an output first.", 5000)
+            return
+        target = self.export_pane.target(out.title)
+        if target is None:
+            self.show_known_error("Export: choose a file type and a folder first.")
+            return
+        if not target.parent.is_dir():
+            self.show_known_error(f"{target.parent}: the export folder does not exist (choose another folder)")
+            return
+        overwrite = False
+        if target.exists():
+            if not self.confirm_overwrite(self, target):
+                self.statusBar().showMessage(f"Left {target.name} untouched.", 5000)
+                return
+            overwrite = True
+        self.settings.last_export_dir = str(target.parent)
+        try:
+            self.settings.save()
+        except OSError as exc:
+            log.warning("could not save settings: %s", exc)
+        lib = self.library
+        self.side.setCurrentWidget(self.export_pane)
+        self.runner.run(f"Exporting {target.name}", lambda t, r: lib.export(out.id, target, overwrite=overwrite),
+                        kind="export", on_success=self._on_exported)
+
+    def _on_exported(self, path: Path) -> None:
+        self.export_pane.last_path = Path(path)
+        self.export_pane.show_button.setEnabled(True)
+        self.export_pane.info.setText(f"Saved {Path(path).name} in {Path(path).parent}.")
+        self.statusBar().showMessage(f"Exported to {path}", 8000)
+
+    def show_in_folder(self) -> None:
+        path = self.export_pane.last_path
+        if path is not None:
+            self.open_url(QUrl.fromLocalFile(str(path.parent)))
+
+    # -- search and concepts --------------------------------------------------------------------
+    def focus_search(self) -> None:
+        self.tabs.setCurrentWidget(self.search)
+        self.search.box.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search.box.selectAll()
+
+    def run_search(self, query: str) -> None:
+        if not query or self.library is None:
+            return
+        for job in self.runner.running("search"):
+            job.cancel()
+        lib = self.library
+
+        def work(token, _report):
+            hits = lib.index.search(query, 30)
+            token.check()
+            return hits
+
+        self.runner.run(f"Searching for “{query}”", work, kind="search",
+                        on_success=lambda hits: self.search.show_hits(query, hits))
+
+    def find_concepts(self) -> None:
+        if self.library is None or self.runner.running("concepts"):
+            return
+        self.tabs.setCurrentWidget(self.concepts)
+        lib = self.library
+        self.runner.run("Finding concepts", lambda t, r: compute_concepts(lib, t, r), kind="concepts",
+                        on_success=self.concepts.show_data)
+
+    # -- jobs, messages, dialogs -----------------------------------------------------------------
+    def cancel_current(self) -> None:
+        job: Job | None = self.runner.current()
+        if job is not None:
+            job.cancel()
+            self.statusBar().showMessage(f"Cancelling {job.title}…", 5000)
+
+    def show_known_error(self, text: str) -> None:
+        self.messages.add(text)
+        self.statusBar().showMessage(text, 10000)
+
+    def open_settings(self) -> None:
+        try:
+            from harvest_desktop.ui.settings_dialog import SettingsDialog
+        except ImportError:
+            self.statusBar().showMessage("Settings are not available in this build.", 5000)
+            return
+        dialog = SettingsDialog(self.settings, self)
+        dialog.setAccessibleName("Settings")
+        if dialog.exec():
+            try:
+                self.settings.save()
+            except OSError as exc:
+                self.show_known_error(f"Settings: could not save ({exc.strerror}); check the data folder")
+            self.apply_settings()
+        dialog.deleteLater()
+
+    def apply_settings(self) -> None:
+        try:
+            from PySide6.QtWidgets import QApplication
+
+            from harvest_desktop.ui.theme import apply_theme
+
+            apply_theme(QApplication.instance(), self.settings.theme)
+        except ImportError:
+            pass
+
+
+def _attribution_html(src: Source | None, doc) -> str:
+    if src is None:
+        return "<i>This source was removed.</i>"
+    from html import escape
+
+    rows = [("Title", src.title or src.name), ("Location", src.final_url or src.location),
+            ("Author", src.author), ("Site", src.site), ("Published", src.published), ("License", src.license),
+            ("Fetched", src.fetched_at), ("Pages", src.pages),
+            ("Characters", f"{src.char_count:,}" if src.char_count else None), ("Status", src.status)]
+    if src.error:
+        rows.append(("Problem", src.error))
+    body = "".join(f"<tr><td><b>{escape(k)}</b>&nbsp;</td><td>{escape(str(v))}</td></tr>" for k, v in rows if v)
+    return f"<table>{body}</table>"
+
+
+def _ask_files(parent: QWidget) -> list[str]:
+    files, _ = QFileDialog.getOpenFileNames(parent, "Add files", "",
+                                            "Documents (*.md *.markdown *.txt *.pdf *.html *.htm *.docx *.pptx "
+                                            "*.odt *.rtf *.epub);;All files (*)")
+    return files
+
+
+def _ask_folder(parent: QWidget) -> str:
+    return QFileDialog.getExistingDirectory(parent, "Add folder")
+
+
+def _ask_urls(parent: QWidget) -> list[str]:
+    from harvest_desktop.ui.dialogs import ask_urls
+
+    return ask_urls(parent)

@@ -1,0 +1,243 @@
+"""Concepts with their definitions, and a zoomable concept map that exports to PNG and SVG."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
+
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont, QImage, QKeySequence, QPainter, QPen, QShortcut
+from PySide6.QtWidgets import (QFileDialog, QGraphicsScene, QGraphicsView, QHBoxLayout, QLabel, QPushButton,
+                               QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+
+
+@dataclass
+class ConceptData:
+    """What the worker computes: rows for the table and a laid-out map (plain data, no Qt)."""
+
+    concepts: list[tuple[str, str, str]]  # term, definition, citation
+    nodes: dict[str, tuple[float, float]] = field(default_factory=dict)
+    edges: list[tuple[str, str, str]] = field(default_factory=list)  # from, to, label
+    note: str = ""
+
+
+def normalise_relation(rel: Any) -> tuple[str, str, str] | None:
+    """Accept the relation shapes the understanding module may return."""
+    if isinstance(rel, (tuple, list)) and len(rel) == 3:
+        a, label, b = rel
+        return str(a), str(b), str(label)
+    a = next((getattr(rel, n) for n in ("source", "subject", "head", "a", "from_term") if hasattr(rel, n)), None)
+    b = next((getattr(rel, n) for n in ("target", "object", "tail", "b", "to_term") if hasattr(rel, n)), None)
+    label = next((getattr(rel, n) for n in ("label", "relation", "verb", "predicate", "kind") if hasattr(rel, n)), "")
+    if a is None or b is None:
+        return None
+    a = getattr(a, "term", a)
+    b = getattr(b, "term", b)
+    return str(a), str(b), str(label or "")
+
+
+def circle_layout(terms: Sequence[str], radius: float = 260.0) -> dict[str, tuple[float, float]]:
+    n = max(1, len(terms))
+    r = radius * max(1.0, n / 12)
+    return {t: (r * math.cos(2 * math.pi * i / n - math.pi / 2), r * math.sin(2 * math.pi * i / n - math.pi / 2))
+            for i, t in enumerate(terms)}
+
+
+def compute_concepts(library, cancel, report) -> ConceptData:
+    """Runs on a worker thread: concepts, relations (when available) and the map's layout."""
+    from harvest_desktop.core.progress import Progress
+    from harvest_desktop.formats.registry import to_passages
+    from harvest_desktop.understand import concepts as understand
+
+    report(Progress(0, 3, "Reading passages"))
+    chunks = library.chunks()
+    sources = {s.id: s for s in library.sources()}
+    passages = to_passages(chunks, sources)
+    if not passages:
+        return ConceptData([], note="No ready sources yet: add files or URLs first.")
+    report(Progress(1, 3, "Finding concepts"))
+    found = understand.extract_concepts(passages, cancel=cancel)
+    rows = [(c.term, c.definition or "", c.citation.cite() if c.citation else "") for c in found]
+    cancel.check()
+    report(Progress(2, 3, "Finding relations"))
+    note = ""
+    edges: list[tuple[str, str, str]] = []
+    extract_relations = getattr(understand, "extract_relations", None)
+    if extract_relations is None:
+        note = "Relations between concepts are not available in this version; the map shows concepts only."
+    else:
+        for rel in extract_relations(passages, found):
+            norm = normalise_relation(rel)
+            if norm is not None:
+                edges.append(norm)
+    terms = [c.term for c in found]
+    known = set(terms)
+    edges = [e for e in edges if e[0] in known and e[1] in known]
+    report(Progress(3, 3, "Laying out the map"))
+    return ConceptData(rows, circle_layout(terms), edges, note)
+
+
+class ConceptMapView(QGraphicsView):
+    """The map: wheel or Ctrl +/- to zoom."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setScene(QGraphicsScene(self))
+        self.setRenderHint(QPainter.RenderHint.Antialiasing)
+        self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
+        self.setAccessibleName("Concept map")
+        self.setToolTip("Concepts and how they relate; wheel or Ctrl +/- to zoom, drag to pan")
+        self.zoom = 1.0
+        for keys, factor in ((QKeySequence.StandardKey.ZoomIn, 1.25), (QKeySequence.StandardKey.ZoomOut, 0.8),
+                             ("Ctrl+=", 1.25)):
+            sc = QShortcut(QKeySequence(keys), self)
+            sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            sc.activated.connect(lambda f=factor: self.zoom_by(f))
+
+    def zoom_by(self, factor: float) -> None:
+        new = min(8.0, max(0.1, self.zoom * factor))
+        factor = new / self.zoom
+        self.zoom = new
+        self.scale(factor, factor)
+
+    def wheelEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        delta = event.angleDelta().y()
+        if delta:
+            self.zoom_by(1.15 if delta > 0 else 1 / 1.15)
+        event.accept()
+
+    def draw(self, data: ConceptData) -> None:
+        scene = self.scene()
+        scene.clear()
+        font = QFont()
+        font.setPointSize(10)
+        small = QFont()
+        small.setPointSize(8)
+        edge_pen = QPen(QColor("#7a869a"), 1.5)
+        for a, b, label in data.edges:
+            (x1, y1), (x2, y2) = data.nodes[a], data.nodes[b]
+            scene.addLine(x1, y1, x2, y2, edge_pen)
+            if label:
+                text = scene.addSimpleText(label, small)
+                text.setBrush(QBrush(QColor("#44506a")))
+                r = text.boundingRect()
+                text.setPos((x1 + x2) / 2 - r.width() / 2, (y1 + y2) / 2 - r.height() / 2)
+        node_pen = QPen(QColor("#2d5b9a"), 1.5)
+        node_brush = QBrush(QColor("#e7effa"))
+        for term, (x, y) in data.nodes.items():
+            text = scene.addSimpleText(term, font)
+            r = text.boundingRect()
+            box = QRectF(x - r.width() / 2 - 8, y - r.height() / 2 - 5, r.width() + 16, r.height() + 10)
+            ellipse = scene.addRect(box, node_pen, node_brush)
+            ellipse.setToolTip(term)
+            text.setZValue(2)
+            ellipse.setZValue(1)
+            text.setPos(QPointF(x - r.width() / 2, y - r.height() / 2))
+        scene.setSceneRect(scene.itemsBoundingRect().adjusted(-30, -30, 30, 30))
+
+    def export_png(self, path: Path) -> Path:
+        scene = self.scene()
+        rect = scene.sceneRect()
+        image = QImage(QSize(max(1, int(rect.width() * 2)), max(1, int(rect.height() * 2))),
+                       QImage.Format.Format_ARGB32)
+        image.fill(QColor("white"))
+        painter = QPainter(image)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        scene.render(painter, QRectF(image.rect()), rect)
+        painter.end()
+        if not image.save(str(path), "PNG"):
+            from harvest_desktop.core.errors import KnownError
+
+            raise KnownError(f"{path}: could not write the image", hint="choose a folder you can write to")
+        return path
+
+    def export_svg(self, path: Path) -> Path:
+        from PySide6.QtSvg import QSvgGenerator
+
+        scene = self.scene()
+        rect = scene.sceneRect()
+        gen = QSvgGenerator()
+        gen.setFileName(str(path))
+        gen.setSize(QSize(int(rect.width()), int(rect.height())))
+        gen.setViewBox(QRectF(0, 0, rect.width(), rect.height()))
+        gen.setTitle("Harvest concept map")
+        painter = QPainter(gen)
+        scene.render(painter, QRectF(0, 0, rect.width(), rect.height()), rect)
+        painter.end()
+        return path
+
+
+class ConceptsPane(QWidget):
+    find_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName("Concepts pane")
+        self.find_button = QPushButton("Find concepts")
+        self.find_button.setAccessibleName("Find concepts")
+        self.find_button.setToolTip("Find the key concepts in every ready source and map how they relate")
+        self.find_button.clicked.connect(self.find_requested)
+        self.png_button = QPushButton("Export PNG…")
+        self.png_button.setAccessibleName("Export concept map as PNG")
+        self.png_button.setToolTip("Save the concept map as a PNG image")
+        self.png_button.clicked.connect(lambda: self._export("png"))
+        self.svg_button = QPushButton("Export SVG…")
+        self.svg_button.setAccessibleName("Export concept map as SVG")
+        self.svg_button.setToolTip("Save the concept map as an SVG drawing")
+        self.svg_button.clicked.connect(lambda: self._export("svg"))
+        self.zoom_in = QPushButton("+")
+        self.zoom_in.setAccessibleName("Zoom in")
+        self.zoom_in.setToolTip("Zoom in (Ctrl++)")
+        self.zoom_out = QPushButton("−")
+        self.zoom_out.setAccessibleName("Zoom out")
+        self.zoom_out.setToolTip("Zoom out (Ctrl+-)")
+        self.note = QLabel("")
+        self.note.setWordWrap(True)
+        self.note.setAccessibleName("Concepts note")
+        self.table = QTableWidget(0, 3)
+        self.table.setHorizontalHeaderLabels(["Concept", "Definition", "Source"])
+        self.table.setAccessibleName("Concepts")
+        self.table.setToolTip("Key concepts with a defining sentence from your sources")
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.map = ConceptMapView()
+        self.zoom_in.clicked.connect(lambda: self.map.zoom_by(1.25))
+        self.zoom_out.clicked.connect(lambda: self.map.zoom_by(0.8))
+        top = QHBoxLayout()
+        for w in (self.find_button, self.zoom_in, self.zoom_out, self.png_button, self.svg_button):
+            top.addWidget(w)
+        top.addStretch(1)
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(self.table)
+        split.addWidget(self.map)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(top)
+        layout.addWidget(self.note)
+        layout.addWidget(split, 1)
+        self.data: ConceptData | None = None
+        self._enable_export(False)
+
+    def _enable_export(self, on: bool) -> None:
+        self.png_button.setEnabled(on)
+        self.svg_button.setEnabled(on)
+
+    def show_data(self, data: ConceptData) -> None:
+        self.data = data
+        self.table.setRowCount(len(data.concepts))
+        for row, (term, definition, cite) in enumerate(data.concepts):
+            for col, value in enumerate((term, definition or "(no definition found in the sources)", cite)):
+                item = QTableWidgetItem(value)
+                item.setToolTip(value)
+                self.table.setItem(row, col, item)
+        self.map.draw(data)
+        self.note.setText(data.note)
+        self._enable_export(bool(data.nodes))
+
+    def _export(self, kind: str) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, f"Export concept map as {kind.upper()}",
+                                              f"concept-map.{kind}", f"{kind.upper()} (*.{kind})")
+        if path:
+            (self.map.export_png if kind == "png" else self.map.export_svg)(Path(path))

@@ -1,0 +1,131 @@
+"""The Formats pane: choose what to make, see which engine will make it, and generate."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QPushButton, QVBoxLayout, QWidget
+
+from harvest_desktop.formats import registry
+
+KEY_ROLE = Qt.ItemDataRole.UserRole
+
+
+class FormatsPane(QWidget):
+    generate_requested = Signal(str)  # format key
+    output_selected = Signal(object)  # output id or None
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName("Formats pane")
+        self.list = QListWidget()
+        self.list.setAccessibleName("Formats")
+        self.list.setToolTip("What to make from your library")
+        for spec in registry.FORMATS:
+            label = spec.label + ("  (needs a model)" if spec.needs_model else "")
+            item = QListWidgetItem(label)
+            item.setData(KEY_ROLE, spec.key)
+            item.setToolTip(spec.description)
+            self.list.addItem(item)
+        self.description = QLabel()
+        self.description.setWordWrap(True)
+        self.description.setAccessibleName("Format description")
+        self.route = QLabel()
+        self.route.setWordWrap(True)
+        self.route.setAccessibleName("Route")
+        self.route.setToolTip("Which engine will make this format, and why")
+        self.generate_button = QPushButton("Generate")
+        self.generate_button.setAccessibleName("Generate")
+        self.generate_button.setToolTip("Make the selected format from every ready source (Ctrl+G)")
+        self.generate_button.clicked.connect(self._generate)
+        self.outputs_label = QLabel("Made so far:")
+        self.outputs = QListWidget()
+        self.outputs.setAccessibleName("Generated outputs")
+        self.outputs.setToolTip("Everything generated so far; select one to preview or export it")
+        self.outputs.currentItemChanged.connect(self._on_output)
+        self.outputs_label.setBuddy(self.outputs)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.list)
+        layout.addWidget(self.description)
+        layout.addWidget(self.route)
+        layout.addWidget(self.generate_button)
+        layout.addWidget(self.outputs_label)
+        layout.addWidget(self.outputs, 1)
+        self.ready = False  # the library has at least one ready source
+        self.busy = False
+        self.list.currentItemChanged.connect(lambda *_: self._update())
+        self.list.setCurrentRow(0)
+
+    def current_key(self) -> str | None:
+        item = self.list.currentItem()
+        return item.data(KEY_ROLE) if item is not None else None
+
+    def select_format(self, key: str) -> None:
+        for i in range(self.list.count()):
+            if self.list.item(i).data(KEY_ROLE) == key:
+                self.list.setCurrentRow(i)
+                return
+
+    def set_state(self, *, ready: bool | None = None, busy: bool | None = None) -> None:
+        if ready is not None:
+            self.ready = ready
+        if busy is not None:
+            self.busy = busy
+        self._update()
+
+    def _update(self) -> None:
+        key = self.current_key()
+        if key is None:
+            self.generate_button.setEnabled(False)
+            return
+        spec = registry.get_format(key)
+        engine = registry.engines_available()[0]
+        self.description.setText(spec.description)
+        route = registry.route_description(spec, engine)
+        if engine == registry.BUILTIN and not spec.needs_model:
+            route = "No API keys or Ollama needed. " + route
+        self.route.setText(route)
+        enabled = not spec.needs_model and not self.busy
+        self.generate_button.setEnabled(enabled)
+        if spec.needs_model:
+            self.generate_button.setToolTip(f"{spec.label} needs a generative model: add a key in the Keys pane "
+                                            "or run Ollama")
+        elif not self.ready:
+            self.generate_button.setToolTip("Add sources first; Generate uses every ready source (Ctrl+G)")
+        else:
+            self.generate_button.setToolTip("Make the selected format from every ready source (Ctrl+G)")
+
+    def _generate(self) -> None:
+        key = self.current_key()
+        if key is not None:
+            self.generate_requested.emit(key)
+
+    # -- outputs ------------------------------------------------------------------------------
+    def set_outputs(self, outputs) -> None:
+        self.outputs.blockSignals(True)
+        self.outputs.clear()
+        for out in outputs:
+            self._add_output_item(out)
+        self.outputs.blockSignals(False)
+
+    def _add_output_item(self, out, at: int | None = None) -> QListWidgetItem:
+        item = QListWidgetItem(f"{out.title}  ·  {out.created_at.replace('T', ' ')[:16]}")
+        item.setData(KEY_ROLE, out.id)
+        item.setToolTip(f"{out.format} by {out.engine}")
+        if at is None:
+            self.outputs.addItem(item)
+        else:
+            self.outputs.insertItem(at, item)
+        return item
+
+    def add_output(self, out) -> None:
+        item = self._add_output_item(out, at=0)
+        self.outputs.setCurrentItem(item)
+
+    def current_output_id(self) -> int | None:
+        item = self.outputs.currentItem()
+        return item.data(KEY_ROLE) if item is not None else None
+
+    def _on_output(self, current, _previous) -> None:
+        self.output_selected.emit(current.data(KEY_ROLE) if current is not None else None)

@@ -1,0 +1,204 @@
+"""The Sources pane: every item with its status, and the choices a near-duplicate calls for."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from typing import Iterable
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QLabel, QPushButton, QToolButton, QTreeWidget,
+                               QTreeWidgetItem, QVBoxLayout, QWidget)
+
+from harvest_desktop.ui import status as m
+
+if TYPE_CHECKING:
+    from harvest_desktop.store.models import Output, Source
+
+ID_ROLE = Qt.ItemDataRole.UserRole
+
+
+def status_text(src: Source, names: dict[int, str], kept_both: set[int]) -> str:
+    """One line the person can act on: what happened, and with which other source."""
+    if src.status == m.QUEUED:
+        return "Queued"
+    if src.status == m.HARVESTING:
+        return "Harvesting…"
+    if src.status == m.FAILED:
+        return f"Failed: {src.error or 'unknown reason'}"
+    if src.status == m.DUPLICATE:
+        other = names.get(src.duplicate_of or -1, f"#{src.duplicate_of}")
+        return f"Duplicate of {other} (same text)"
+    if src.status == m.READY and src.similar_to is not None and src.id not in kept_both:
+        other = names.get(src.similar_to, f"#{src.similar_to}")
+        pct = f"{src.similarity:.0%}" if src.similarity is not None else "Very"
+        return f"Ready; {pct} similar to {other}"
+    return "Ready"
+
+
+def needs_decision(src: Source, kept_both: set[int]) -> bool:
+    return src.status == m.DUPLICATE or (src.status == m.READY and src.similar_to is not None
+                                         and src.id not in kept_both)
+
+
+class SourcesPane(QWidget):
+    selected = Signal(object)  # source id or None
+    remove_requested = Signal(int)
+    keep_both_requested = Signal(int)
+    keep_newer_requested = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName("Sources pane")
+        self.sources: dict[int, Source] = {}
+        self.kept_both: set[int] = set()
+        self.items: dict[int, QTreeWidgetItem] = {}
+
+        self.add_row = QHBoxLayout()
+        self.tree = QTreeWidget()
+        self.tree.setHeaderLabels(["Source", "Status"])
+        self.tree.setRootIsDecorated(False)
+        self.tree.setUniformRowHeights(True)
+        self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.tree.setAccessibleName("Sources")
+        self.tree.setToolTip("Files and pages in your library; drop more onto the window")
+        self.tree.setColumnWidth(0, 220)
+        self.tree.itemSelectionChanged.connect(self._on_selection)
+
+        self.remove_button = QPushButton("Remove")
+        self.remove_button.setAccessibleName("Remove source")
+        self.remove_button.setToolTip("Remove the selected source and its text from the library (Delete)")
+        self.remove_button.clicked.connect(lambda: self._emit(self.remove_requested))
+
+        self.decision = QWidget()
+        self.decision.setAccessibleName("Duplicate decision")
+        self.decision_label = QLabel("")
+        self.decision_label.setWordWrap(True)
+        self.decision_label.setAccessibleName("Duplicate explanation")
+        self.skip_button = QPushButton("Skip this one")
+        self.skip_button.setAccessibleName("Skip duplicate")
+        self.skip_button.setToolTip("Remove the selected source; keep the one it resembles")
+        self.skip_button.clicked.connect(lambda: self._emit(self.remove_requested))
+        self.keep_both_button = QPushButton("Keep both")
+        self.keep_both_button.setAccessibleName("Keep both sources")
+        self.keep_both_button.setToolTip("Keep both sources and stop flagging them")
+        self.keep_both_button.clicked.connect(lambda: self._emit(self.keep_both_requested))
+        self.keep_newer_button = QPushButton("Keep the newer")
+        self.keep_newer_button.setAccessibleName("Keep the newer source")
+        self.keep_newer_button.setToolTip("Remove whichever of the two was added first")
+        self.keep_newer_button.clicked.connect(lambda: self._emit(self.keep_newer_requested))
+        dl = QVBoxLayout(self.decision)
+        dl.setContentsMargins(0, 0, 0, 0)
+        dl.addWidget(self.decision_label)
+        buttons = QHBoxLayout()
+        for b in (self.skip_button, self.keep_both_button, self.keep_newer_button):
+            buttons.addWidget(b)
+        dl.addLayout(buttons)
+        self.decision.setVisible(False)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(self.add_row)
+        layout.addWidget(self.tree, 1)
+        layout.addWidget(self.decision)
+        layout.addWidget(self.remove_button)
+        self._update_buttons()
+
+    def add_action_buttons(self, actions: Iterable) -> None:
+        for action in actions:
+            b = QToolButton()
+            b.setDefaultAction(action)
+            b.setAccessibleName(action.text().replace("…", "").replace("&", ""))
+            b.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+            self.add_row.addWidget(b)
+        self.add_row.addStretch(1)
+
+    # -- model updates ----------------------------------------------------------------------------
+    def _names(self) -> dict[int, str]:
+        return {i: (s.title or s.name) for i, s in self.sources.items()}
+
+    def set_sources(self, sources: Iterable[Source]) -> None:
+        keep = self.selected_id()
+        self.sources = {s.id: s for s in sources if s.id is not None}
+        self.tree.clear()
+        self.items.clear()
+        for src in self.sources.values():
+            self._make_item(src)
+        if keep in self.items:
+            self.items[keep].setSelected(True)
+        self._refresh_texts()
+
+    def update_source(self, src: Source) -> None:
+        if src.id is None:
+            return
+        self.sources[src.id] = src
+        if src.id not in self.items:
+            self._make_item(src)
+        self._refresh_item(src)
+        if src.status in (m.READY, m.DUPLICATE):
+            self._refresh_texts()  # other rows may name this one
+        if src.id == self.selected_id():
+            self._update_buttons()
+
+    def drop_source(self, source_id: int) -> None:
+        self.sources.pop(source_id, None)
+        item = self.items.pop(source_id, None)
+        if item is not None:
+            self.tree.takeTopLevelItem(self.tree.indexOfTopLevelItem(item))
+        self._refresh_texts()
+        self._update_buttons()
+
+    def _make_item(self, src: Source) -> QTreeWidgetItem:
+        item = QTreeWidgetItem([src.title or src.name, ""])
+        item.setData(0, ID_ROLE, src.id)
+        self.tree.addTopLevelItem(item)
+        self.items[src.id] = item
+        return item
+
+    def _refresh_item(self, src: Source) -> None:
+        item = self.items[src.id]
+        names = self._names()
+        text = status_text(src, names, self.kept_both)
+        item.setText(0, src.title or src.name)
+        item.setText(1, text)
+        item.setToolTip(0, src.location)
+        item.setToolTip(1, text)
+
+    def _refresh_texts(self) -> None:
+        for src in self.sources.values():
+            self._refresh_item(src)
+        self._update_buttons()
+
+    def status_of(self, source_id: int) -> str:
+        item = self.items.get(source_id)
+        return item.text(1) if item is not None else ""
+
+    # -- selection and decisions ------------------------------------------------------------------
+    def selected_id(self) -> int | None:
+        items = self.tree.selectedItems()
+        return items[0].data(0, ID_ROLE) if items else None
+
+    def select(self, source_id: int) -> None:
+        item = self.items.get(source_id)
+        if item is not None:
+            self.tree.setCurrentItem(item)
+
+    def _on_selection(self) -> None:
+        self._update_buttons()
+        self.selected.emit(self.selected_id())
+
+    def _emit(self, signal) -> None:
+        sid = self.selected_id()
+        if sid is not None:
+            signal.emit(sid)
+
+    def _update_buttons(self) -> None:
+        sid = self.selected_id()
+        src = self.sources.get(sid) if sid is not None else None
+        self.remove_button.setEnabled(src is not None and src.status != m.HARVESTING)
+        show = src is not None and needs_decision(src, self.kept_both)
+        self.decision.setVisible(show)
+        if show and src is not None:
+            self.decision_label.setText(status_text(src, self._names(), self.kept_both) + ". What should Harvest keep?")
+            self.keep_both_button.setEnabled(src.status != m.DUPLICATE)
+            self.keep_newer_button.setEnabled(src.status != m.DUPLICATE)
