@@ -47,8 +47,8 @@ class CrashDialog(QDialog):
 
         self.headline = QLabel(
             f"<b>Something went wrong inside {APP_NAME}.</b><br>"
-            "This is a bug, not something you did. Your library is saved; you can keep working "
-            "or quit and start again.",
+            "This is a bug, not something you did. What was already saved is kept; you can "
+            "keep working, or quit and start again.",
             self,
         )
         self.headline.setWordWrap(True)
@@ -135,7 +135,8 @@ class CrashDialog(QDialog):
         layout.addLayout(top)
         layout.addWidget(self.details, 1)
         layout.addLayout(buttons)
-        self.resize(620, 220)
+        self.setMinimumWidth(560)
+        self.resize(640, 220)
 
     def _toggle_details(self, shown: bool) -> None:
         self.details.setVisible(shown)
@@ -196,9 +197,10 @@ _presenter_lock = threading.Lock()
 
 
 def _default_quit() -> None:
+    """Close every window so the app's own shutdown runs (jobs stop, the library closes)."""
     app = QApplication.instance()
-    if app is not None:
-        app.exit(1)
+    if isinstance(app, QApplication):
+        app.closeAllWindows()
 
 
 def _get_presenter(on_quit: Callable[[], None] | None = None) -> _CrashPresenter | None:
@@ -234,7 +236,8 @@ def install_crash_dialog(
 ) -> None:
     """Call once on the main thread after the QApplication exists: bugs now open CrashDialog.
 
-    `on_quit` runs when the person chooses Quit (default: QApplication.exit(1)).
+    `on_quit` runs when the person chooses Quit (default: close every window, which starts the
+    app's normal shutdown). Calling again with another `on_quit` replaces it.
     `on_known_error` receives uncaught KnownErrors (show them as a non-modal message).
     """
     _get_presenter(on_quit)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import logging
 import os
 import re
@@ -58,7 +59,8 @@ def _describe(widget: QWidget, name: str, tip: str) -> QWidget:
 
 
 class SettingsDialog(QDialog):
-    """Edits a copy of the settings; OK validates and saves atomically, Cancel changes nothing."""
+    """Edits a copy of the settings; OK validates, saves atomically and updates the given object in
+    place; Cancel changes nothing."""
 
     settings_saved = Signal(object)  # the saved Settings
 
@@ -130,7 +132,9 @@ class SettingsDialog(QDialog):
         row.addWidget(self.data_folder_edit, 1)
         row.addWidget(browse)
         row.addWidget(reset)
-        form.addRow("&Data folder:", row)
+        folder_label = QLabel("&Data folder:", page)
+        folder_label.setBuddy(self.data_folder_edit)
+        form.addRow(folder_label, row)
 
         explain = (
             "Harvest keeps everything it makes in one folder. A new folder takes effect the next "
@@ -363,6 +367,9 @@ class SettingsDialog(QDialog):
             self._show_problems([(self.buttons, f"Could not save the settings: {exc}. "
                                   "Check that the data folder is writable and has free space.")])
             return
+        # Update the caller's object in place too: the window and the library share it.
+        for f in dataclasses.fields(Settings):
+            setattr(self._original, f.name, getattr(edited, f.name))
         self._edited = edited
         self._saved = True
         app = QApplication.instance()
@@ -384,8 +391,9 @@ class SettingsDialog(QDialog):
         widget.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def result_settings(self) -> Settings:
-        """The settings as saved on OK; the unchanged original after Cancel."""
-        return self._edited if self._saved else copy.deepcopy(self._original)
+        """The settings as saved on OK (the same object that was passed in, now updated);
+        an unchanged copy of the original after Cancel."""
+        return self._original if self._saved else copy.deepcopy(self._original)
 
 
 def _select(combo: QComboBox, key: str) -> bool:

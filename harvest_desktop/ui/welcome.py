@@ -23,7 +23,7 @@ _WAYS = (
      "If you run <a href='https://ollama.com'>Ollama</a>, Harvest can use its models for "
      "blog posts, scripts and richer summaries. Nothing leaves your computer."),
     ("Your own API keys",
-     "Add keys for OpenAI, Anthropic or Gemini in Settings. They are kept in your system's "
+     "Add keys for OpenAI, Anthropic or Gemini in the Keys tab. They are kept in your system's "
      "keyring, never in a file, and Harvest shows the cost before it spends anything."),
 )
 

@@ -166,3 +166,23 @@ def test_escape_cancels(dialog, qtbot):
     qtbot.keyClick(dialog, Qt.Key.Key_Escape)
     assert dialog.result() == QDialog.DialogCode.Rejected
     assert Settings.load().monthly_budget_usd == Settings().monthly_budget_usd
+
+
+def test_ok_updates_the_callers_object_in_place(qtbot):
+    shared = Settings()
+    dlg = SettingsDialog(shared)
+    qtbot.addWidget(dlg)
+    dlg.max_pages_spin.setValue(77)
+    _ok(dlg)
+    assert shared.limits.max_pages == 77  # the window and the library hold this same object
+    assert dlg.result_settings() is shared
+    assert Settings.load() == shared
+
+
+def test_cancel_leaves_the_callers_object_alone(qtbot):
+    shared = Settings()
+    dlg = SettingsDialog(shared)
+    qtbot.addWidget(dlg)
+    dlg.max_pages_spin.setValue(77)
+    _cancel(dlg)
+    assert shared == Settings()
