@@ -268,9 +268,9 @@ def page_links(root: Any, base_url: str) -> list[str]:
 
 
 def read_html_page(data: bytes, url: str | None, charset: str | None, limits: HarvestLimits,
-                   want_links: bool = False, main_text: bool = True) -> dict[str, Any]:
+                   want_links: bool = False, main_text: bool = True, item: str | None = None) -> dict[str, Any]:
     """Main text (boilerplate out, headings and lists kept) plus attribution; for contained workers."""
-    item = url or "page"
+    item = item or url or "page"
     text = decode_html(data, charset, item)
     root = parse_html(text, item)
     meta = _meta(root)
@@ -317,9 +317,9 @@ def read_html_page(data: bytes, url: str | None, charset: str | None, limits: Ha
 
 
 def read_html_file(path: Path, data: bytes, limits: HarvestLimits) -> Document:
-    result = read_html_page(data, None, None, limits)
+    result = read_html_page(data, None, None, limits, item=path.name)
     doc = Document.from_dict(result["doc"])
-    if doc.title == "page":
+    if doc.title == path.name:
         doc.title = path.stem
     return doc
 

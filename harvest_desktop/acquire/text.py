@@ -25,16 +25,29 @@ def decode_bytes(data: bytes, item: str) -> str:
     except UnicodeDecodeError:
         from charset_normalizer import from_bytes
 
-        best = from_bytes(data[:2_000_000]).best()
-        if best is None:
-            raise BadInput("the file is not text in any known encoding", item=item,
-                           hint="check that the file extension matches its content")
-        text = data.decode(best.encoding, errors="replace")
+        text = data.decode(_guess_encoding(from_bytes(data[:2_000_000]), item), errors="replace")
     sample = text[:20000]
     if sample and sum(1 for c in sample if ord(c) < 32 and c not in "\r\n\t\f") / len(sample) > 0.05:
         raise BadInput("the file looks like binary data, not text", item=item,
                        hint="check that the file extension matches its content")
     return text.replace("\x00", "")
+
+
+# When detection cannot tell single-byte code pages apart, the most widespread one wins.
+_PREFERRED = ("cp1252", "latin_1", "iso8859_15", "utf_16", "cp1251", "shift_jis", "gb18030", "euc_kr")
+
+
+def _guess_encoding(matches, item: str) -> str:
+    best = matches.best()
+    if best is None:
+        raise BadInput("the file is not text in any known encoding", item=item,
+                       hint="check that the file extension matches its content")
+    tied = [m for m in matches if m.chaos <= best.chaos + 0.01 and m.coherence >= best.coherence - 0.05]
+    for name in _PREFERRED:
+        for m in tied:
+            if m.encoding == name:
+                return name
+    return best.encoding
 
 
 def read_text(path: Path, data: bytes) -> Document:
@@ -86,7 +99,8 @@ def markdown_blocks(text: str) -> list[Block]:
         item = _MD_LIST.match(line)
         if item:
             flush()
-            blocks.append(Block(text=item.group(1).strip(), kind="list_item"))
+            indent = len(line.expandtabs(4)) - len(line.expandtabs(4).lstrip())
+            blocks.append(Block(text=item.group(1).strip(), kind="list_item", level=indent // 2 + 1))
             continue
         if not stripped:
             flush()

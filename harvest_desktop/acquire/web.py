@@ -392,7 +392,7 @@ class WebHarvester:
             await self._check_address(current, private_ok, item=item, redirected=current != robots_url)
             try:
                 fetched = await self._get_with_retries(current, cancel, item=item, max_bytes=ROBOTS_MAX_BYTES,
-                                                       polite=False, truncate=True)
+                                                       polite=False, truncate=True, return_last=True)
             except LimitExceeded:
                 return _Robots(None, base_delay, time.monotonic())
             location = fetched.headers.get("location")
@@ -455,7 +455,8 @@ class WebHarvester:
             self._next_slot[host] = time.monotonic() + delay
 
     async def _get_with_retries(self, url: str, cancel: CancelToken, *, item: str, max_bytes: int | None = None,
-                                polite: bool = True, truncate: bool = False) -> _Fetched:
+                                polite: bool = True, truncate: bool = False, return_last: bool = False
+                                ) -> _Fetched:
         limits = self.settings.limits
         state = self._loop_state()
         host = urlsplit(url).netloc.lower()
@@ -471,6 +472,8 @@ class WebHarvester:
             if fetched.status not in _RETRYABLE:
                 return fetched
             if attempt == attempts - 1:
+                if return_last:
+                    return fetched
                 raise FetchError(f"{_status_message(fetched.status)}; gave up after {attempts} tries "
                                  "(setting: max retries)", item=item)
             wait = _retry_after(fetched.headers.get("retry-after"))
