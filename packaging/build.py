@@ -1,0 +1,145 @@
+"""Build the Harvest bundle for this platform with one command.
+
+    .venv/bin/python packaging/build.py [--clean] [--no-archive] [--onefile]
+
+Writes dist/harvest/ (one folder: harvest-desktop, harvest, _internal/), on Linux adds the
+desktop entry, icons and install.sh to it and packs dist/harvest-<version>-linux-x86_64.tar.gz,
+on macOS dist/Harvest.app. Prints build time and size on disk, and writes them to
+dist/build-report.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import stat
+import subprocess
+import sys
+import tarfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PKG = ROOT / "packaging"
+DIST = ROOT / "dist"
+WORK = ROOT / "build" / "pyinstaller"
+BUNDLE = DIST / "harvest"
+
+
+def version() -> str:
+    sys.path.insert(0, str(ROOT))
+    from harvest_desktop import __version__
+
+    return __version__
+
+
+def disk_usage(path: Path) -> int:
+    """Bytes on disk (allocated blocks, like `du`), counting hard links once."""
+    seen: set[tuple[int, int]] = set()
+    total = 0
+    for p in [path, *path.rglob("*")]:
+        st = p.lstat()
+        key = (st.st_dev, st.st_ino)
+        if key in seen:
+            continue
+        seen.add(key)
+        total += getattr(st, "st_blocks", 0) * 512 or st.st_size
+    return total
+
+
+def human(n: float) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if n < 1024 or unit == "GiB":
+            return f"{n:.1f} {unit}" if unit != "B" else f"{int(n)} B"
+        n /= 1024
+    return str(n)
+
+
+def largest(path: Path, depth: int = 2, count: int = 15) -> list[tuple[int, str]]:
+    """The biggest folders/files a couple of levels under the bundle, to steer exclusions."""
+    sizes = []
+    internal = path / "_internal"
+    base = internal if internal.is_dir() else path
+    for p in base.glob("*/" * (depth - 1) + "*"):
+        if p.is_symlink():
+            continue
+        sizes.append((disk_usage(p) if p.is_dir() else p.stat().st_size, str(p.relative_to(path))))
+    return sorted(sizes, reverse=True)[:count]
+
+
+def add_linux_desktop_files(bundle: Path) -> None:
+    """Desktop entry, freedesktop icons and a per-user installer inside the bundle folder."""
+    share = bundle / "share"
+    apps = share / "applications"
+    apps.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(PKG / "linux" / "harvest-desktop.desktop", apps / "harvest-desktop.desktop")
+    icons = ROOT / "resources" / "icons"
+    for png in sorted(icons.glob("harvest-*.png")):
+        n = png.stem.split("-")[-1]
+        target = share / "icons" / "hicolor" / f"{n}x{n}" / "apps"
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(png, target / "harvest-desktop.png")
+    scalable = share / "icons" / "hicolor" / "scalable" / "apps"
+    scalable.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(icons / "harvest.svg", scalable / "harvest-desktop.svg")
+    for name in ("install.sh", "uninstall.sh"):
+        dest = bundle / name
+        shutil.copyfile(PKG / "linux" / name, dest)
+        dest.chmod(dest.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+
+
+def make_tarball(bundle: Path, ver: str) -> Path:
+    arch = platform.machine().lower() or "x86_64"
+    name = f"harvest-{ver}-linux-{arch}"
+    out = DIST / f"{name}.tar.gz"
+    with tarfile.open(out, "w:gz", compresslevel=6) as tar:
+        tar.add(bundle, arcname=name)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--clean", action="store_true", help="discard PyInstaller's cache first")
+    ap.add_argument("--no-archive", action="store_true", help="skip the tarball")
+    ap.add_argument("--onefile", action="store_true", help="also build a single-file harvest-desktop")
+    args = ap.parse_args(argv)
+
+    ver = version()
+    env = dict(os.environ)
+    if args.onefile:
+        env["HARVEST_ONEFILE"] = "1"
+    cmd = [sys.executable, "-m", "PyInstaller", str(PKG / "harvest.spec"), "--noconfirm",
+           "--distpath", str(DIST), "--workpath", str(WORK), "--log-level", "WARN"]
+    if args.clean:
+        cmd.append("--clean")
+    print("$", " ".join(cmd), flush=True)
+    started = time.monotonic()
+    subprocess.run(cmd, cwd=ROOT, env=env, check=True)
+    build_seconds = time.monotonic() - started
+
+    if sys.platform.startswith("linux"):
+        add_linux_desktop_files(BUNDLE)
+    size = disk_usage(BUNDLE)
+    report = {"version": ver, "platform": sys.platform, "build_seconds": round(build_seconds, 1),
+              "bundle": str(BUNDLE), "bundle_bytes_on_disk": size}
+
+    print(f"\nbuilt {BUNDLE} in {build_seconds:.0f} s")
+    print(f"bundle size on disk: {human(size)}")
+    print("largest parts:")
+    for n, rel in largest(BUNDLE):
+        print(f"  {human(n):>10}  {rel}")
+    if sys.platform.startswith("linux") and not args.no_archive:
+        t0 = time.monotonic()
+        tarball = make_tarball(BUNDLE, ver)
+        report["tarball"] = str(tarball)
+        report["tarball_bytes"] = tarball.stat().st_size
+        print(f"tarball: {tarball} ({human(tarball.stat().st_size)}, {time.monotonic() - t0:.0f} s)")
+    (DIST / "build-report.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

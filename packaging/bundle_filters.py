@@ -1,0 +1,86 @@
+"""What the Harvest bundle leaves out, and why; imported by harvest.spec.
+
+Every rule here was checked against the frozen smoke test (packaging/smoke_test.py): the app
+still starts, harvests, embeds with MiniLM, runs the spaCy pipeline, generates and exports.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Modules never imported at run time by Harvest or by what it uses (checked with the frozen app).
+EXCLUDED_MODULES = [
+    # Qt modules the widgets UI does not use (QML/Quick, 3D, web engine, multimedia, designer).
+    "PySide6.QtQml", "PySide6.QtQuick", "PySide6.QtQuickWidgets", "PySide6.QtQuickControls2",
+    "PySide6.QtQuick3D", "PySide6.Qt3DCore", "PySide6.Qt3DRender", "PySide6.Qt3DInput",
+    "PySide6.Qt3DLogic", "PySide6.Qt3DAnimation", "PySide6.Qt3DExtras",
+    "PySide6.QtWebEngineCore", "PySide6.QtWebEngineWidgets", "PySide6.QtWebEngineQuick",
+    "PySide6.QtWebChannel", "PySide6.QtWebSockets", "PySide6.QtMultimedia",
+    "PySide6.QtMultimediaWidgets", "PySide6.QtCharts", "PySide6.QtDataVisualization",
+    "PySide6.QtDesigner", "PySide6.QtHelp", "PySide6.QtUiTools", "PySide6.QtTest",
+    "PySide6.QtSql", "PySide6.QtOpenGL", "PySide6.QtOpenGLWidgets", "PySide6.QtBluetooth",
+    "PySide6.QtNfc", "PySide6.QtPositioning", "PySide6.QtLocation", "PySide6.QtSensors",
+    "PySide6.QtSerialPort", "PySide6.QtRemoteObjects", "PySide6.QtScxml", "PySide6.QtStateMachine",
+    "PySide6.QtTextToSpeech", "PySide6.QtSpatialAudio", "PySide6.QtHttpServer",
+    # Developer tooling pulled in by optional code paths.
+    "tkinter", "_tkinter", "IPython", "jupyter", "notebook", "matplotlib", "pytest", "_pytest",
+    "setuptools", "pip", "pydoc_data", "lib2to3",
+    # litellm's proxy server (a separate product) and cloud SDKs only its integrations use.
+    "litellm.proxy", "litellm.proxy.proxy_server", "boto3", "botocore", "google.cloud",
+    "azure", "opentelemetry", "prisma", "fastapi", "uvicorn", "gunicorn",
+    # torch's developer surfaces; `import torch` does not need them.
+    "torch.utils.tensorboard", "tensorboard", "torch.utils.benchmark", "torch.utils.bottleneck",
+    "torch.onnx._internal.exporter", "onnx", "onnxruntime", "onnxscript", "torchvision",
+    "torchaudio", "triton",
+    # Graph library only torch's compilers reach for.
+    "networkx",
+    "pandas",
+]
+
+# Destination paths (inside the bundle) that are dropped from binaries and data files.
+_DROP_PATTERNS = [
+    # Test suites and headers shipped inside wheels.
+    r"(^|/)tests?/",
+    r"(^|/)testing/_internal/data/",
+    r"^torch/include/",
+    r"^torch/bin/(?!torch_shm_manager$)",  # C++ test binaries and protoc; keep the shm manager
+    r"^torch/share/cmake/",
+    r"^torch/lib/lib(jitbackend_test|torchbind_test|backend_with_compiler|aoti_custom_ops)\.so$",
+    r"^torch/_inductor/codegen/aoti_runtime/",
+    r"\.(h|hpp|cuh|pyi|cmake|lib|a)$",
+    # Qt parts only QML/Quick, 3D, WebEngine or Designer need.
+    r"^PySide6/Qt/qml/",
+    r"^PySide6/Qt/lib/libQt6(Qml|Quick|Labs|Lottie|Designer|Help|Test|WaylandCompositor|Pdf|"
+    r"ShaderTools|3D|WebEngine|Multimedia|Charts|DataVisualization|Sql|UiTools|OpenGLWidgets)",
+    r"^PySide6/Qt/plugins/(qmltooling|qmllint|designer|sqldrivers|multimedia|sceneparsers|"
+    r"renderers|geometryloaders|webview|assetimporters|scxmldatamodel|position)/",
+    r"^PySide6/Qt/translations/qtwebengine",
+    r"^PySide6/(assistant|designer|linguist|lupdate|lrelease|qmlformat|qmlls|qmllint|qml|uic|rcc|"
+    r"qmlcachegen|qmltyperegistrar|qmlimportscanner|balsam|balsamui|svgtoqml)$",
+    r"^PySide6/(include|scripts|typesystems|glue|metatypes|examples|doc)/",
+    r"^PySide6/Qt/metatypes/",
+    # litellm's bundled proxy admin UI.
+    r"^litellm/proxy/",
+]
+_DROP = re.compile("|".join(f"(?:{p})" for p in _DROP_PATTERNS))
+
+# Python modules of test suites (never imported by the libraries themselves).
+_TEST_MODULE = re.compile(r"\.tests?(\.|$)|\.conftest$")
+
+
+def _norm(dest: str) -> str:
+    return dest.replace("\\", "/")
+
+
+def dropped(dest: str) -> bool:
+    return bool(_DROP.search(_norm(dest)))
+
+
+def filter_toc(toc):
+    """Binaries or data files without the excluded paths."""
+    return [entry for entry in toc if not dropped(entry[0])]
+
+
+def filter_pure(toc):
+    """Pure-Python modules without test suites."""
+    return [entry for entry in toc if not _TEST_MODULE.search(entry[0])]
