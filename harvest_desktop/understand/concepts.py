@@ -1,4 +1,11 @@
-"""Key concepts with a defining sentence from the sources (first version: lexical ranking)."""
+"""Key concepts with a defining sentence from the sources, and the relationships between them.
+
+spaCy (tags, lemmas, dependency parse) finds noun phrases and names; the lexical finder below is
+the fallback when spaCy cannot load. Ranking prefers domain terms over generic words by combining
+frequency, spread across passages, first position, presence in headings, being defined by the text,
+multi-word and capitalised forms, and a penalty for generic nouns ("process", "way", "part").
+With `vectors` given (chunk_id -> embedding), embedding centrality is blended in as well.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +13,13 @@ import math
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 from harvest_desktop.core.cancel import NEVER, CancelToken
 from harvest_desktop.understand.passages import Passage, split_sentences
+
+if TYPE_CHECKING:  # pragma: no cover
+    from harvest_desktop.understand.relations import Relation
 
 STOPWORDS = frozenset("""
 a about above after again against all also am an and any are as at be because been before being below
@@ -30,6 +40,7 @@ _DEF_PATTERNS = (
     r"\b{t}s?\b\s*(?:\([^)]*\)\s*)?(?:is|are|was|were|refers to|means|describes|denotes)\b",
     r"\b{t}s?\b\s*,\s*(?:also called|or|which is)\b",
     r"\b(?:called|known as|termed|named)\s+(?:the\s+|an?\s+)?{t}\b",
+    r"\b{t}\b\s*,\s*(?:an?|the)\s+[a-z]+(?:\s+[a-z]+)?\s+(?:that|which|found|made|of|used|where)\b",
 )
 
 
@@ -41,6 +52,7 @@ class Concept:
     citation: Passage | None = None
     aliases: list[str] = field(default_factory=list)
     mentions: list[tuple[int, str]] = field(default_factory=list)  # (source_id, heading_path)
+    kind: str = "term"  # "term" | "name" (a proper noun: person, place, organisation, ...)
 
 
 def _candidates(text: str) -> list[str]:
@@ -70,7 +82,29 @@ def _singular(term: str) -> str:
     return " ".join(words[:-1] + [last])
 
 
-def extract_concepts(passages: Sequence[Passage], limit: int = 20, cancel: CancelToken = NEVER) -> list[Concept]:
+def extract_concepts(passages: Sequence[Passage], limit: int = 20, cancel: CancelToken = NEVER,
+                     *, vectors=None) -> list[Concept]:
+    """Ranked key concepts with definition, citation, aliases and mentions; deterministic."""
+    from harvest_desktop.understand import nlp
+
+    if passages and nlp.get_nlp() is not None:
+        from harvest_desktop.understand.ranking import extract_concepts_spacy
+
+        return extract_concepts_spacy(passages, limit, cancel, vectors=vectors)
+    return extract_concepts_lexical(passages, limit, cancel)
+
+
+def extract_relations(passages: Sequence[Passage], concepts: Sequence[Concept], *, limit: int = 60,
+                      cancel: CancelToken = NEVER) -> list["Relation"]:
+    """Relations between the given concepts ("is a", "part of", "causes", "located in", verbs,
+    co-occurrence), each with the sentence that supports it and that sentence's passage."""
+    from harvest_desktop.understand.relations import extract_relations as run
+
+    return run(passages, concepts, limit=limit, cancel=cancel)
+
+
+def extract_concepts_lexical(passages: Sequence[Passage], limit: int = 20,
+                             cancel: CancelToken = NEVER) -> list[Concept]:
     """Rank terms by frequency x spread x early position; attach the best defining sentence."""
     tf: Counter[str] = Counter()
     df: Counter[str] = Counter()
