@@ -133,7 +133,7 @@ def test_concept_map_svg_and_png(tmp_path, corpus, concepts):
     svg = render_svg(concepts, rels, tmp_path / "map.svg")
     root = ET.parse(svg).getroot()
     texts = [t.text for t in root.iter("{http://www.w3.org/2000/svg}text")]
-    assert "Calvin cycle" in texts and "part of" in texts and "located in" in texts
+    assert "Calvin cycle" in texts and "part of" in texts and "is a" in texts
     png = render_png(concepts, rels, tmp_path / "map.png")
     with Image.open(png) as img:
         assert img.format == "PNG" and img.width > 600 and img.height > 400
