@@ -91,6 +91,61 @@ def add_linux_desktop_files(bundle: Path) -> None:
         dest.chmod(dest.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
 
 
+def link_cli(bundle: Path) -> None:
+    """`harvest` runs the same executable as the desktop app; entry.py picks the CLI by name."""
+    link = bundle / "harvest"
+    if link.is_symlink() or link.exists():
+        link.unlink()
+    link.symlink_to("harvest-desktop")
+
+
+def strip_binaries(bundle: Path, min_bytes: int = 4 << 20) -> int:
+    """Drop the symbol tables of large unstripped libraries (libtorch_cpu alone carries ~90 MB)."""
+    strip = shutil.which("strip")
+    if not strip:
+        print("strip not found; libraries keep their symbols")
+        return 0
+    saved = 0
+    for path in sorted(bundle.rglob("*.so*")):
+        if path.is_symlink() or not path.is_file() or path.stat().st_size < min_bytes:
+            continue
+        with path.open("rb") as fh:
+            if fh.read(4) != b"\x7fELF":
+                continue
+        info = subprocess.run(["file", "-b", str(path)], capture_output=True, text=True).stdout \
+            if shutil.which("file") else "not stripped"
+        if "not stripped" not in info:
+            continue
+        before = path.stat().st_size
+        subprocess.run([strip, "--strip-unneeded", str(path)], check=True)
+        saved += before - path.stat().st_size
+    return saved
+
+
+def missing_libraries(bundle: Path) -> list[str]:
+    """Shared libraries some bundled binary needs that neither the bundle nor the OS baseline has."""
+    readelf = shutil.which("readelf")
+    if not readelf:
+        return []
+    from PyInstaller.depend import dylib
+
+    present = {p.name for p in bundle.rglob("*") if ".so" in p.name or p.is_file()}
+    missing = set()
+    for path in bundle.rglob("*"):
+        if path.is_symlink() or not path.is_file() or (".so" not in path.name and os.access(path, os.X_OK) is False):
+            continue
+        with path.open("rb") as fh:
+            if fh.read(4) != b"\x7fELF":
+                continue
+        out = subprocess.run([readelf, "-d", str(path)], capture_output=True, text=True).stdout
+        for line in out.splitlines():
+            if "(NEEDED)" in line:
+                lib = line.split("[", 1)[1].rstrip("]")
+                if lib not in present and not lib.startswith("ld-linux") and dylib.include_library(lib):
+                    missing.add(f"{lib} (needed by {path.relative_to(bundle)})")
+    return sorted(missing)
+
+
 def make_tarball(bundle: Path, ver: str) -> Path:
     arch = platform.machine().lower() or "x86_64"
     name = f"harvest-{ver}-linux-{arch}"
@@ -120,8 +175,20 @@ def main(argv: list[str] | None = None) -> int:
     subprocess.run(cmd, cwd=ROOT, env=env, check=True)
     build_seconds = time.monotonic() - started
 
+    if not sys.platform.startswith("win"):
+        link_cli(BUNDLE)
+        app_macos = DIST / "Harvest.app" / "Contents" / "MacOS"
+        if app_macos.is_dir():
+            link_cli(app_macos)
     if sys.platform.startswith("linux"):
+        saved = strip_binaries(BUNDLE)
+        print(f"stripped symbols: {human(saved)} saved")
         add_linux_desktop_files(BUNDLE)
+        missing = missing_libraries(BUNDLE)
+        if missing:
+            print("WARNING: libraries needed but not bundled (and not part of the OS baseline):")
+            for line in missing:
+                print("  " + line)
     size = disk_usage(BUNDLE)
     report = {"version": ver, "platform": sys.platform, "build_seconds": round(build_seconds, 1),
               "bundle": str(BUNDLE), "bundle_bytes_on_disk": size}

@@ -29,13 +29,29 @@ EXCLUDED_MODULES = [
     "litellm.proxy", "litellm.proxy.proxy_server", "boto3", "botocore", "google.cloud",
     "azure", "opentelemetry", "prisma", "fastapi", "uvicorn", "gunicorn",
     # torch's developer surfaces; `import torch` does not need them.
-    "torch.utils.tensorboard", "tensorboard", "torch.utils.benchmark", "torch.utils.bottleneck",
-    "torch.onnx._internal.exporter", "onnx", "onnxruntime", "onnxscript", "torchvision",
+    # (torch.utils.benchmark stays: `import torch` imports it.)
+    "torch.utils.tensorboard", "tensorboard", "onnx", "onnxruntime", "onnxscript", "torchvision",
     "torchaudio", "triton",
+    # Hugging Face's download accelerator; models ship inside the bundle and are never fetched.
+    "hf_xet",
     # Graph library only torch's compilers reach for.
     "networkx",
     "pandas",
 ]
+
+# transformers finds its model families by listing transformers/models on disk, so its sources
+# ship as files (pyz+py, as its hook asks); only the families sentence-transformers imports or
+# that common sentence embedders use are kept.
+TRANSFORMERS_MODELS = {
+    "auto", "bert", "distilbert", "roberta", "xlm_roberta", "mpnet", "encoder_decoder",
+    # imported by sentence-transformers / transformers when they load (checked at run time)
+    "align", "blenderbot", "blenderbot_small", "longt5", "m2m_100", "marian", "moonshine", "mt5",
+    "paligemma", "pegasus", "pegasus_x", "prophetnet", "switch_transformers", "t5", "t5gemma",
+    "t5gemma2", "timm_wrapper", "udop", "umt5", "whisper",
+}
+_TRANSFORMERS_MODEL = re.compile(r"^transformers[./]models[./]([A-Za-z0-9_]+)")
+
+COLLECTION_MODES = {"transformers": "pyz+py"}
 
 # Destination paths (inside the bundle) that are dropped from binaries and data files.
 _DROP_PATTERNS = [
@@ -48,12 +64,27 @@ _DROP_PATTERNS = [
     r"^torch/lib/lib(jitbackend_test|torchbind_test|backend_with_compiler|aoti_custom_ops)\.so$",
     r"^torch/_inductor/codegen/aoti_runtime/",
     r"\.(h|hpp|cuh|pyi|cmake|lib|a)$",
+    # Cython sources and headers shipped next to compiled extensions (spaCy, thinc, blis, ...).
+    r"\.(pyx|pxd|pxi|cpp|hh)$",
+    # A CUDA runtime found on the build machine; the bundle is CPU-only.
+    r"(^|/)libcudart",
     # Qt parts only QML/Quick, 3D, WebEngine or Designer need.
     r"^PySide6/Qt/qml/",
     r"^PySide6/Qt/lib/libQt6(Qml|Quick|Labs|Lottie|Designer|Help|Test|WaylandCompositor|Pdf|"
     r"ShaderTools|3D|WebEngine|Multimedia|Charts|DataVisualization|Sql|UiTools|OpenGLWidgets)",
     r"^PySide6/Qt/plugins/(qmltooling|qmllint|designer|sqldrivers|multimedia|sceneparsers|"
-    r"renderers|geometryloaders|webview|assetimporters|scxmldatamodel|position)/",
+    r"renderers|geometryloaders|webview|assetimporters|scxmldatamodel|position|"
+    r"egldeviceintegrations|generic)/",
+    # Embedded-device platforms (eglfs, linuxfb, vnc, vulkan display); desktops use xcb/wayland.
+    r"^PySide6/Qt/plugins/platforms/libq(eglfs|linuxfb|minimalegl|vnc|vkkhrdisplay)\.so$",
+    r"(^|/)libQt6EglFs",
+    # The GTK3 platform theme would drag the build machine's whole GTK stack into the bundle;
+    # Qt falls back to its own Fusion look (and the xdg-desktop-portal theme stays).
+    r"^PySide6/Qt/plugins/platformthemes/libqgtk3\.so$",
+    r"^(libgtk-3|libgdk-3|libgdk_pixbuf-2\.0|libatk-1\.0|libatk-bridge-2\.0|libatspi|libcairo|"
+    r"libcairo-gobject|libpango-1\.0|libpangocairo-1\.0|libpangoft2-1\.0|libepoxy|libthai|"
+    r"libdatrie|libfribidi|libgraphite2|libpixman-1|libXcomposite|libXdamage|libXi|libXinerama|"
+    r"libXrandr|libXcursor|libharfbuzz)\.so",
     r"^PySide6/Qt/translations/qtwebengine",
     r"^PySide6/(assistant|designer|linguist|lupdate|lrelease|qmlformat|qmlls|qmllint|qml|uic|rcc|"
     r"qmlcachegen|qmltyperegistrar|qmlimportscanner|balsam|balsamui|svgtoqml)$",
@@ -76,11 +107,16 @@ def dropped(dest: str) -> bool:
     return bool(_DROP.search(_norm(dest)))
 
 
+def _unused_model(name: str) -> bool:
+    m = _TRANSFORMERS_MODEL.match(_norm(name))
+    return bool(m) and m.group(1) not in TRANSFORMERS_MODELS and m.group(1) != "__init__"
+
+
 def filter_toc(toc):
     """Binaries or data files without the excluded paths."""
-    return [entry for entry in toc if not dropped(entry[0])]
+    return [entry for entry in toc if not dropped(entry[0]) and not _unused_model(entry[0])]
 
 
 def filter_pure(toc):
-    """Pure-Python modules without test suites."""
-    return [entry for entry in toc if not _TEST_MODULE.search(entry[0])]
+    """Pure-Python modules without test suites or unused model families."""
+    return [entry for entry in toc if not _TEST_MODULE.search(entry[0]) and not _unused_model(entry[0])]
