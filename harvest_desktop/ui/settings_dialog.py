@@ -85,7 +85,6 @@ class SettingsDialog(QDialog):
         self.error_label.setObjectName("settingsErrors")
         self.error_label.setWordWrap(True)
         self.error_label.setTextFormat(Qt.TextFormat.PlainText)
-        self.error_label.setStyleSheet("color: #d93025; font-weight: bold;")
         _describe(self.error_label, "Problems with these settings", "What must be fixed before saving")
         self.error_label.hide()
 
@@ -278,7 +277,7 @@ class SettingsDialog(QDialog):
         index = self.language_combo.findText(text)
         if index >= 0:
             return str(self.language_combo.itemData(index))
-        return text.split(" ")[0].strip()
+        return text.split(" — ")[0].strip()  # "de — German" typed out in full counts too
 
     def watched_folders(self) -> list[str]:
         return [self.watched_list.item(i).text() for i in range(self.watched_list.count())]
@@ -381,6 +380,8 @@ class SettingsDialog(QDialog):
         super().accept()
 
     def _show_problems(self, problems: list[tuple[QWidget, str]]) -> None:
+        dark = self.palette().color(self.backgroundRole()).lightness() < 128
+        self.error_label.setStyleSheet(f"color: {'#ff8a80' if dark else '#b3261e'}; font-weight: bold;")
         self.error_label.setText("\n".join(message for _, message in problems))
         self.error_label.show()
         widget = problems[0][0]

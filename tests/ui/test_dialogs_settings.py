@@ -111,7 +111,7 @@ def test_remove_watched_folder(dialog, tmp_path):
     [
         (lambda d, tmp: d.data_folder_edit.setText("relative/folder"), "full path"),
         (lambda d, tmp: d.data_folder_edit.setText(str(_a_file(tmp))), "is a file"),
-        (lambda d, tmp: d.language_combo.setEditText("English please"), "not a language code"),
+        (lambda d, tmp: d.language_combo.setEditText("English please"), "“English please” is not a language code"),
         (lambda d, tmp: d.watched_list.addItem(str(tmp / "gone")), "does not exist"),
         (lambda d, tmp: (d.engine_combo.setCurrentIndex(d.engine_combo.findData("cloud")),
                          d.budget_spin.setValue(0)), "budget above $0"),

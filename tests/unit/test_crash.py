@@ -165,3 +165,19 @@ def test_report_names_qt_only_when_loaded():
         assert report.qt and "Qt" in report.qt
     else:
         assert report.qt is None
+
+
+def test_installing_again_replaces_the_callback_and_uninstall_restores_once():
+    first: list[crash.CrashReport] = []
+    second: list[crash.CrashReport] = []
+    crash.install_hooks(on_crash=first.append)
+    crash.install_hooks(on_crash=second.append)
+    sys.excepthook(*_exc_info())
+    assert first == [] and len(second) == 1
+
+
+def test_crash_files_are_pruned(monkeypatch):
+    monkeypatch.setattr(crash, "KEEP_CRASH_FILES", 3)
+    for _ in range(5):
+        crash.write_report(crash.build_report(*_exc_info()))
+    assert len(list(paths.crash_dir().glob("crash-*.log"))) == 3
