@@ -45,17 +45,27 @@ class _FirstPaint(QObject):
         return False
 
 
-def warm_up(modules=WARM_MODULES) -> list[str]:
-    """Import what later jobs need; a missing optional module is not a problem."""
+def warm_up(modules=WARM_MODULES, cancel=None) -> list[str]:
+    """Import what later jobs need and load the embedding model; missing optional parts are fine."""
     import importlib
 
     loaded = []
     for name in modules:
+        if cancel is not None and cancel.cancelled:
+            return loaded
         try:
             importlib.import_module(name)
             loaded.append(name)
         except Exception as exc:  # optional: the job that needs it reports properly
             log.info("warm-up skipped %s (%s)", name, exc.__class__.__name__)
+    if cancel is None or not cancel.cancelled:
+        try:
+            from harvest_desktop.index import embedder
+
+            embedder.get_model()
+            loaded.append("embedding model")
+        except Exception as exc:
+            log.info("warm-up could not load the embedding model (%s)", exc.__class__.__name__)
     return loaded
 
 
@@ -113,7 +123,7 @@ class HarvestApp:
         self.library = library
         self.window.attach_library(library)
         if self.warm:
-            self.runner.run("Preparing language tools", lambda t, r: warm_up(), kind="warmup", visible=False)
+            self.runner.run("Preparing language tools", lambda t, r: warm_up(cancel=t), kind="warmup", visible=False)
 
     def _welcome(self) -> None:
         try:

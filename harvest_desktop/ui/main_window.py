@@ -95,6 +95,7 @@ class MainWindow(QMainWindow):
         self.ask_urls: Callable[[QWidget], list[str]] = _ask_urls
         self.ask_files: Callable[[QWidget], list[str]] = _ask_files
         self.ask_folder: Callable[[QWidget], str] = _ask_folder
+        self.run_dialog: Callable[[QWidget], int] = lambda dialog: dialog.exec()
 
         self.setWindowTitle(APP_NAME)
         self.setAcceptDrops(True)
@@ -603,7 +604,7 @@ class MainWindow(QMainWindow):
             return
         dialog = SettingsDialog(self.settings, self)
         dialog.setAccessibleName("Settings")
-        if dialog.exec():
+        if self.run_dialog(dialog):
             try:
                 self.settings.save()
             except OSError as exc:

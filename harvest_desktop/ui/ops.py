@@ -119,9 +119,11 @@ class JobRunner(QObject):
                   on_success: Callable[[Any], None] | None = None,
                   on_failure: Callable[[BaseException], None] | None = None) -> Job:
         """Run await work(token, report) on the event loop."""
-        if self._closed:
-            raise RuntimeError("the job runner is closed")
         job = Job(title, kind, self.loop, visible=visible)
+        if self._closed:  # shutting down: nothing new starts, and that is not an error
+            job.token.cancel()
+            job.state = CANCELLED
+            return job
         self.jobs.append(job)
         self.job_started.emit(job)
         job.task = self.loop.create_task(self._drive(job, work, on_success, on_failure))

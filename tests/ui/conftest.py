@@ -20,7 +20,9 @@ def qloop(qapp):
     loop = qasync.QEventLoop(qapp, already_running=True)
     asyncio.set_event_loop(loop)
     yield loop
-    loop.stop()
+    # loop.stop() would call QApplication.exit(), which makes later Qt event loops return at once;
+    # the loop never ran exec() here, so only its running flag needs clearing.
+    loop._QEventLoop__is_running = False
     asyncio.events._set_running_loop(None)
     loop.close()
     asyncio.set_event_loop(None)

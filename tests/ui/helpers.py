@@ -38,7 +38,7 @@ def drop_files(window, paths) -> None:
     assert event.isAccepted()
 
 
-def wait_status(qtbot, window, name_or_id, status: str, timeout: int = 30000):
+def wait_status(qtbot, window, name_or_id, status: str, timeout: int = 120000):
     """Wait until the source (by file name or id) has the given status; return it."""
 
     def find():
