@@ -178,4 +178,11 @@ def find_definition(term: str, passages: Sequence[Passage]) -> tuple[str | None,
                     break
     if best is None:
         return None, None
-    return best[2], best[3]
+    sent = best[2]
+    # A heading glued to the sentence ("Volcanoes A volcano is ...", common in PDFs) is not part of it.
+    m = re.search(rf"\b(?:an?\s+|the\s+)?{t}\b", sent, flags=re.IGNORECASE)
+    if m and m.start() > 0:
+        prefix = sent[:m.start()].split()
+        if len(prefix) <= 6 and all(w[:1].isupper() for w in prefix) and sent[m.start()].isupper():
+            sent = sent[m.start():]
+    return sent, best[3]
