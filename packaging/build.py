@@ -19,6 +19,7 @@ import stat
 import subprocess
 import sys
 import tarfile
+import tempfile
 import time
 from pathlib import Path
 
@@ -99,27 +100,56 @@ def link_cli(bundle: Path) -> None:
     link.symlink_to("harvest-desktop")
 
 
-def strip_binaries(bundle: Path, min_bytes: int = 4 << 20) -> int:
-    """Drop the symbol tables of large unstripped libraries (libtorch_cpu alone carries ~90 MB)."""
+_LOAD_CHECK = """
+import ctypes, os, sys
+try:
+    ctypes.CDLL(sys.argv[1], mode=os.RTLD_LAZY)
+except OSError as exc:
+    msg = str(exc)
+    # Missing neighbours or Python symbols are not the stripper's doing; a mangled file is.
+    if "cannot open shared object" not in msg and "undefined symbol" not in msg:
+        print(msg)
+        sys.exit(1)
+"""
+
+
+def strip_binaries(bundle: Path) -> tuple[int, list[str]]:
+    """Drop symbol tables of unstripped libraries (libtorch_cpu alone carries ~90 MB of them).
+
+    Libraries in `*.libs` folders were rewritten by auditwheel's patchelf, which strip corrupts,
+    so they are left alone; every stripped file must still load, or its original comes back.
+    Returns (bytes saved, files restored).
+    """
     strip = shutil.which("strip")
-    if not strip:
-        print("strip not found; libraries keep their symbols")
-        return 0
-    saved = 0
-    for path in sorted(bundle.rglob("*.so*")):
-        if path.is_symlink() or not path.is_file() or path.stat().st_size < min_bytes:
-            continue
-        with path.open("rb") as fh:
-            if fh.read(4) != b"\x7fELF":
+    if not strip or not shutil.which("file"):
+        print("strip or file not found; libraries keep their symbols")
+        return 0, []
+    saved, restored = 0, []
+    backup_dir = Path(tempfile.mkdtemp(prefix="harvest-strip-"))
+    try:
+        for n, path in enumerate(sorted(bundle.rglob("*.so*"))):
+            if path.is_symlink() or not path.is_file() or any(p.endswith(".libs") for p in path.parts):
                 continue
-        info = subprocess.run(["file", "-b", str(path)], capture_output=True, text=True).stdout \
-            if shutil.which("file") else "not stripped"
-        if "not stripped" not in info:
-            continue
-        before = path.stat().st_size
-        subprocess.run([strip, "--strip-unneeded", str(path)], check=True)
-        saved += before - path.stat().st_size
-    return saved
+            with path.open("rb") as fh:
+                if fh.read(4) != b"\x7fELF":
+                    continue
+            if "not stripped" not in subprocess.run(["file", "-b", str(path)], capture_output=True,
+                                                    text=True).stdout:
+                continue
+            backup = backup_dir / f"{n}"
+            shutil.copy2(path, backup)
+            before = path.stat().st_size
+            subprocess.run([strip, "--strip-unneeded", str(path)], check=True)
+            check = subprocess.run([sys.executable, "-S", "-c", _LOAD_CHECK, str(path)],
+                                   capture_output=True, text=True)
+            if check.returncode != 0:
+                shutil.copy2(backup, path)
+                restored.append(f"{path.relative_to(bundle)}: {check.stdout.strip()[:200]}")
+                continue
+            saved += before - path.stat().st_size
+    finally:
+        shutil.rmtree(backup_dir, ignore_errors=True)
+    return saved, restored
 
 
 def missing_libraries(bundle: Path) -> list[str]:
@@ -181,8 +211,10 @@ def main(argv: list[str] | None = None) -> int:
         if app_macos.is_dir():
             link_cli(app_macos)
     if sys.platform.startswith("linux"):
-        saved = strip_binaries(BUNDLE)
+        saved, restored = strip_binaries(BUNDLE)
         print(f"stripped symbols: {human(saved)} saved")
+        for line in restored:
+            print(f"  kept unstripped (would not load stripped): {line}")
         add_linux_desktop_files(BUNDLE)
         missing = missing_libraries(BUNDLE)
         if missing:

@@ -95,8 +95,16 @@ _DROP_PATTERNS = [
 ]
 _DROP = re.compile("|".join(f"(?:{p})" for p in _DROP_PATTERNS))
 
-# Python modules of test suites (never imported by the libraries themselves).
-_TEST_MODULE = re.compile(r"\.tests?(\.|$)|\.conftest$")
+# Python modules inside test-suite packages (never imported by the libraries themselves). A plain
+# module named tests.py is real code (jinja2.tests holds Jinja's template tests) and stays.
+_TEST_PACKAGE = re.compile(r"\.tests?\.|\.conftest$")
+_TEST_PACKAGE_ROOT = re.compile(r"\.tests?$")
+
+
+def _test_module(name: str, path: str | None) -> bool:
+    if _TEST_PACKAGE.search(name):
+        return True
+    return bool(_TEST_PACKAGE_ROOT.search(name)) and bool(path) and _norm(path).endswith("/__init__.py")
 
 
 def _norm(dest: str) -> str:
@@ -119,4 +127,4 @@ def filter_toc(toc):
 
 def filter_pure(toc):
     """Pure-Python modules without test suites or unused model families."""
-    return [entry for entry in toc if not _TEST_MODULE.search(entry[0]) and not _unused_model(entry[0])]
+    return [entry for entry in toc if not _test_module(entry[0], entry[1]) and not _unused_model(entry[0])]

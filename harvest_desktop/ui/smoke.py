@@ -49,8 +49,7 @@ def run_smoke(argv: list[str]) -> int:
         return EXIT_USAGE
     _say(f"start frozen={bool(getattr(sys, 'frozen', False))} python={sys.version.split()[0]}")
     try:
-        run_app(source, output)
-        check_models()
+        run_app(source, output, before_pipeline=check_models)
         check_keyring()
     except SmokeFailure as exc:
         _say(f"FAILED ({exc.code}): {exc}")
@@ -61,7 +60,7 @@ def run_smoke(argv: list[str]) -> int:
 
 
 # -- the window and the pipeline on the app's own event loop -------------------------------------
-def run_app(source: Path, output: Path) -> None:
+def run_app(source: Path, output: Path, before_pipeline=None) -> None:
     """Build the app as __main__ does, wait for the first paint, then harvest/generate/export."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     import asyncio
@@ -103,6 +102,8 @@ def run_app(source: Path, output: Path) -> None:
             raise SmokeFailure(EXIT_WINDOW, "the main window never painted")
         _say(f"first-paint {painted[0] - _T0:.2f}s after smoke start ({type(harvest.window).__name__})")
         try:
+            if before_pipeline is not None:  # models first: an import failure shows its traceback
+                before_pipeline()
             run_pipeline(library, source, output,
                          lambda ids: loop.run_until_complete(library.harvest(ids)))
         finally:
