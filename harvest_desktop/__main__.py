@@ -10,6 +10,9 @@ import os  # noqa: E402
 import sys  # noqa: E402
 
 MIN_PYTHON = (3, 11)
+# Never imported before the first paint (the startup probe reports any that were).
+HEAVY_MODULES = ("torch", "sentence_transformers", "spacy", "faiss", "litellm", "trafilatura", "reportlab",
+                 "transformers", "sqlmodel", "sqlalchemy")
 
 
 def _check_python() -> None:
@@ -74,12 +77,11 @@ def main(argv: list[str] | None = None) -> int:
     loop = qasync.QEventLoop(qapp)
     asyncio.set_event_loop(loop)
 
-    _install_crash_hooks(loop)
-
     from harvest_desktop.app import HarvestApp
 
     probe = _probe_origin()
     harvest: HarvestApp | None = None
+    _install_crash_hooks(loop, lambda: harvest.window if harvest is not None else None)
 
     def first_paint() -> None:
         if probe is None:
@@ -87,6 +89,8 @@ def main(argv: list[str] | None = None) -> int:
         origin, clock = probe
         elapsed = (time.time() if clock == "wall" else time.perf_counter()) - origin
         print(f"HARVEST_FIRST_PAINT_S={elapsed:.4f}", flush=True)
+        heavy = sorted(n for n in HEAVY_MODULES if n in sys.modules)
+        print(f"HARVEST_HEAVY_AT_PAINT={','.join(heavy) or 'none'}", flush=True)
         assert harvest is not None
         harvest.window.close()
 
@@ -104,34 +108,31 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _install_crash_hooks(loop) -> None:
+def _install_crash_hooks(loop, window_getter) -> None:
     """Uncaught exceptions write a crash log and open the crash dialog on the main thread."""
+    def known_error(exc) -> None:
+        window = window_getter()
+        if window is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(window.show_known_error, str(exc))
+
+    try:
+        from harvest_desktop.ui.crash_dialog import install_crash_dialog
+    except ImportError:
+        install_crash_dialog = None
+    if install_crash_dialog is not None:
+        install_crash_dialog(on_known_error=known_error)
+    else:
+        try:
+            from harvest_desktop.core import crash
+        except ImportError:
+            return
+        crash.install_hooks(None, known_error)
     try:
         from harvest_desktop.core import crash
-    except ImportError:
-        return
 
-    def show(report) -> None:
-        try:
-            from harvest_desktop.ui.crash_dialog import CrashDialog
-        except ImportError:
-            from PySide6.QtWidgets import QMessageBox
-
-            QMessageBox.critical(None, "Harvest hit a bug", report.text_for_clipboard()[:4000])
-            return
-        dialog = CrashDialog(report)
-        dialog.open()
-        show.dialogs.append(dialog)  # keep a reference while it is open
-
-    show.dialogs = []  # type: ignore[attr-defined]
-
-    def on_crash(report) -> None:
-        if not loop.is_closed():
-            loop.call_soon_threadsafe(show, report)
-
-    crash.install_hooks(on_crash)
-    if hasattr(crash, "install_asyncio_handler"):
         crash.install_asyncio_handler(loop)
+    except (ImportError, AttributeError):
+        pass
 
 
 if __name__ == "__main__":

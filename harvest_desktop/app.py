@@ -130,7 +130,12 @@ class HarvestApp:
             from harvest_desktop.ui.welcome import WelcomeDialog
         except ImportError:
             return
-        dialog = WelcomeDialog(self.window)
+        try:
+            from harvest_desktop.ai.keys import ollama_url
+
+            dialog = WelcomeDialog(self.window, ollama_url(), settings=self.settings)
+        except TypeError:  # an older dialog without those parameters
+            dialog = WelcomeDialog(self.window)
         dialog.setAccessibleName("Welcome")
         dialog.finished.connect(lambda _r: self._welcomed(dialog))
         dialog.open()
