@@ -156,9 +156,7 @@ class HarvestApp:
         await self.runner.aclose()
         library, self.library = self.library, None
         if library is not None:
-            web = getattr(library, "_web", None)
-            if web is not None:
-                await web.aclose()
+            await library.aclose()
             library.close()
         self.window.deleteLater()
 

@@ -92,6 +92,12 @@ class Library:
             self._web = WebHarvester(self.settings)
         return self._web
 
+    async def aclose(self) -> None:
+        """Close network clients on the running loop; call before close() from async front ends."""
+        if self._web is not None:
+            await self._web.aclose()
+            self._web = None
+
     def close(self) -> None:
         for ex in (self._parse_executor, self._index_executor, self._db_executor):
             ex.shutdown(wait=True, cancel_futures=True)
@@ -344,8 +350,7 @@ class Library:
         try:
             return await self.harvest(source_ids, **kw)
         finally:
-            if self._web is not None:
-                await self._web.aclose()
+            await self.aclose()
 
     def remove(self, source_id: int) -> None:
         self.index.remove_source(source_id)
@@ -370,6 +375,7 @@ class Library:
                              hint="add files or URLs first and wait until they are ready")
         names = {s.id: s for s in self.sources()}
         result = registry.run(spec, engine, chunks, names, cancel=cancel, progress=progress)
+        cancel.check()  # a cancel pressed while the last step ran still means "keep nothing"
         out = m.Output(format=spec.key, title=result.title, engine=result.engine,
                        route_reason=result.route_reason, created_at=now_iso(),
                        content_json=json.dumps(result.content), markdown=result.markdown,
