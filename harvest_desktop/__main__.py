@@ -49,18 +49,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Harvest {__version__}")
         return 0
 
-    try:
-        from harvest_desktop.core.settings import apply_data_folder_choice
+    from harvest_desktop.core.logging_setup import setup_logging
+    from harvest_desktop.core.settings import apply_data_folder_choice
 
-        apply_data_folder_choice()
-    except ImportError:
-        pass
-    try:
-        from harvest_desktop.core.logging_setup import setup_logging
-
-        setup_logging()
-    except ImportError:
-        pass
+    apply_data_folder_choice()
+    setup_logging()
 
     import asyncio
 
@@ -99,40 +92,25 @@ def main(argv: list[str] | None = None) -> int:
     harvest.start()
     with loop:
         loop.run_until_complete(harvest.run_until_closed())
-    try:
-        from harvest_desktop.core.logging_setup import shutdown_logging
+    from harvest_desktop.core.logging_setup import shutdown_logging
 
-        shutdown_logging()
-    except ImportError:
-        pass
+    shutdown_logging()
     return 0
 
 
 def _install_crash_hooks(loop, window_getter) -> None:
-    """Uncaught exceptions write a crash log and open the crash dialog on the main thread."""
+    """Uncaught exceptions write a crash log and open the crash dialog on the main thread;
+    uncaught KnownErrors become the window's non-modal message instead."""
+    from harvest_desktop.core import crash
+    from harvest_desktop.ui.crash_dialog import install_crash_dialog
+
     def known_error(exc) -> None:
         window = window_getter()
         if window is not None and not loop.is_closed():
             loop.call_soon_threadsafe(window.show_known_error, str(exc))
 
-    try:
-        from harvest_desktop.ui.crash_dialog import install_crash_dialog
-    except ImportError:
-        install_crash_dialog = None
-    if install_crash_dialog is not None:
-        install_crash_dialog(on_known_error=known_error)
-    else:
-        try:
-            from harvest_desktop.core import crash
-        except ImportError:
-            return
-        crash.install_hooks(None, known_error)
-    try:
-        from harvest_desktop.core import crash
-
-        crash.install_asyncio_handler(loop)
-    except (ImportError, AttributeError):
-        pass
+    install_crash_dialog(on_known_error=known_error)
+    crash.install_asyncio_handler(loop)
 
 
 if __name__ == "__main__":

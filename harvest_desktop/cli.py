@@ -75,12 +75,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--limit must be at least 1")
     from harvest_desktop.core.errors import Cancelled, KnownError
 
-    try:
-        from harvest_desktop.core.logging_setup import setup_logging
+    from harvest_desktop.core.logging_setup import setup_logging
 
-        setup_logging()
-    except ImportError:
-        pass
+    setup_logging()
     from harvest_desktop.library import Library
 
     try:

@@ -308,8 +308,12 @@ class Library:
         with self.db.write() as s:
             src = s.get(m.Source, source_id)
             assert src is not None
+            # Stored but still being indexed counts too: two copies in one batch are still one text.
             dup = s.exec(select(m.Source).where(m.Source.content_hash == digest, m.Source.id != source_id,
-                                                m.Source.status == m.READY)).first()
+                                                col(m.Source.status).in_([m.READY, m.HARVESTING]))
+                         .order_by(m.Source.id)).first()
+            if dup is not None and s.get(m.DocumentRow, dup.id) is None:
+                dup = None  # a half-done item from a crash has no text stored: not a duplicate
             _apply_attribution(src, doc)
             src.content_hash = digest
             src.updated_at = now_iso()

@@ -124,3 +124,12 @@ def test_missing_and_non_http_items_are_explained(library, tmp_path):
     assert queued == []
     messages = " | ".join(p.message for p in problems)
     assert "no such file" in messages and "only http and https" in messages and "no supported files" in messages
+
+
+def test_two_copies_in_one_batch_are_stored_once(library, tmp_path):
+    a = write_markdown(tmp_path / "a.md")
+    b = write_markdown(tmp_path / "b.md")
+    library.enqueue([a, b])
+    results = library.harvest_sync()
+    assert sorted(r.status for r in results) == [m.DUPLICATE, m.READY]
+    assert len({c.source_id for c in library.chunks()}) == 1
