@@ -377,8 +377,10 @@ class Library:
         if not chunks:
             raise KnownError("the library has no harvested text yet",
                              hint="add files or URLs first and wait until they are ready")
-        names = {s.id: s for s in self.sources()}
-        result = registry.run(spec, engine, chunks, names, cancel=cancel, progress=progress)
+        passages = registry.to_passages(chunks, {s.id: s for s in self.sources()})
+        # Generation never feeds the same passage twice: near-duplicates go, by their stored vectors.
+        passages = self.index.dedup_passages(passages)
+        result = registry.run(spec, engine, passages, cancel=cancel, progress=progress)
         cancel.check()  # a cancel pressed while the last step ran still means "keep nothing"
         out = m.Output(format=spec.key, title=result.title, engine=result.engine,
                        route_reason=result.route_reason, created_at=now_iso(),

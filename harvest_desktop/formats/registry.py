@@ -87,9 +87,8 @@ def to_passages(chunks: Sequence[Any], sources: Mapping[int, Any]) -> list[Passa
     return out
 
 
-def run(spec: FormatSpec, engine: str, chunks: Sequence[Any], sources: Mapping[int, Any], *,
+def run(spec: FormatSpec, engine: str, passages: Sequence[Passage], *,
         cancel: CancelToken = NEVER, progress: ProgressFn = no_progress) -> FormatResult:
-    passages = to_passages(chunks, sources)
     if engine != BUILTIN:
         raise KnownError(f"the engine '{engine}' is not available yet",
                          hint="use the built-in engine (--engine builtin)")

@@ -35,7 +35,7 @@ def build_study_guide(passages: Sequence[Passage], *, cancel: CancelToken = NEVE
     cancel.check()
 
     progress(Progress(2, 4, "Summarising sections"))
-    sections = _sections(passages, scored)
+    sections = _sections(passages, [s for s in scored if s["text"] not in {o["text"] for o in overview}])
     cancel.check()
 
     progress(Progress(3, 4, "Writing the quiz"))
@@ -56,13 +56,7 @@ def build_study_guide(passages: Sequence[Passage], *, cancel: CancelToken = NEVE
 
 
 def _unique_passages(passages: Sequence[Passage]) -> list[Passage]:
-    """Generation never feeds the same passage twice (near-duplicates when the index knows them)."""
-    try:
-        from harvest_desktop.index.dedup import dedup_passages  # type: ignore[attr-defined]
-    except ImportError:
-        dedup_passages = None
-    if dedup_passages is not None:
-        return list(dedup_passages(list(passages)))
+    """Drop passages whose normalised text repeats (near-duplicates were dropped by the library)."""
     seen: set[str] = set()
     out = []
     for p in passages:
@@ -172,11 +166,12 @@ def _quiz(concepts: list[dict[str, Any]], scored: list[dict[str, Any]]) -> list[
 
 
 def _blank(sentence: str, terms: list[str]) -> str | None:
-    for term in sorted(terms, key=len, reverse=True):
+    """Blank every form of the answer (term and aliases), longest first, or None if none occurs."""
+    blanked = sentence
+    for term in sorted({t for t in terms if t}, key=len, reverse=True):
         pat = re.compile(rf"\b{re.escape(term)}(?:s|es)?\b", re.IGNORECASE)
-        if pat.search(sentence):
-            return pat.sub("_____", sentence)
-    return None
+        blanked = pat.sub("_____", blanked)
+    return blanked if blanked != sentence else None
 
 
 def _sources(passages: Sequence[Passage]) -> list[dict[str, Any]]:

@@ -87,3 +87,18 @@ def test_cancel_stops_generation(harvested):
     token.cancel()
     with pytest.raises(Cancelled):
         harvested.generate("study-guide", cancel=token)
+
+
+def test_near_duplicate_passages_are_not_fed_twice(library, tmp_path):
+    from tests.samples import PHOTOSYNTHESIS_MD
+
+    library.enqueue([write_markdown(tmp_path / "a.md")])
+    library.harvest_sync()
+    near = PHOTOSYNTHESIS_MD.replace("green plants", "green land plants").replace("# Photosynthesis", "# Plants")
+    library.enqueue([write_markdown(tmp_path / "b.md", near)])
+    library.harvest_sync()
+    assert len({c.source_id for c in library.chunks()}) == 2
+    content = json.loads(library.generate("study-guide").content_json)
+    sentences = [s["text"] for sec in content["sections"] for s in sec["summary"]] + \
+                [s["text"] for s in content["overview"]]
+    assert len(sentences) == len(set(sentences)), "the same sentence was cited from both copies"
