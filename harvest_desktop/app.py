@@ -90,7 +90,9 @@ class HarvestApp:
         self._painted = _FirstPaint(self._after_first_paint)
         self.window.installEventFilter(self._painted)
         self.window.closed.connect(self.closed.set)
+        self.window.settings_applied.connect(self._settings_applied)
         self._closing = False
+        self.watcher = None  # FolderWatcher over settings.watched_folders, once the library is open
 
     def start(self) -> MainWindow:
         self.window.apply_settings()
@@ -122,8 +124,25 @@ class HarvestApp:
             return
         self.library = library
         self.window.attach_library(library)
+        self._start_watching()
         if self.warm:
             self.runner.run("Preparing language tools", lambda t, r: warm_up(cancel=t), kind="warmup", visible=False)
+
+    def _start_watching(self) -> None:
+        """New and changed files in the watched folders are harvested without asking."""
+        from harvest_desktop.acquire.watch import FolderWatcher
+
+        self.watcher = FolderWatcher(self.settings.watched_folders, self._watched_files_ready)
+        self.watcher.start()
+
+    def _watched_files_ready(self, found) -> None:
+        """Called on the watcher's thread: hand the files to the window on the main thread."""
+        if not self._closing and not self.loop.is_closed():
+            self.loop.call_soon_threadsafe(self.window.add_items, [str(p) for p in found])
+
+    def _settings_applied(self) -> None:
+        if self.watcher is not None:
+            self.watcher.set_folders(self.settings.watched_folders)
 
     def _welcome(self) -> None:
         try:
@@ -151,6 +170,9 @@ class HarvestApp:
     async def aclose(self) -> None:
         """Stop jobs, close the window and the library; nothing keeps running afterwards."""
         self._closing = True
+        if self.watcher is not None:
+            self.watcher.stop()  # wakes the poll loop at once; a scan in progress finishes first
+            self.watcher = None
         if self.window.isVisible():
             self.window.close()
         await self.runner.aclose()

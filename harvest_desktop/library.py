@@ -126,13 +126,14 @@ class Library:
                 return found
         candidates = self.sources()
         resolved = str(Path(ref).expanduser().resolve()) if not _looks_like_url(ref) else ref
-        for key in (lambda s: s.location == ref or s.location == resolved or s.final_url == ref,
+        for key in (lambda s: s.location == ref or s.location == resolved,
+                    lambda s: s.final_url == ref,
                     lambda s: s.name == ref,
                     lambda s: (s.title or "") == ref,
                     lambda s: s.name.casefold() == ref.casefold()):
             hits = [s for s in candidates if key(s)]
             if hits:
-                return hits[-1]
+                return hits[0]
         return None
 
     def document(self, source_id: int) -> Document | None:

@@ -6,13 +6,7 @@ from typing import Optional
 
 from sqlmodel import Field, SQLModel
 
-# Source.status values, in the order an item moves through them.
-QUEUED = "queued"
-HARVESTING = "harvesting"
-READY = "ready"
-FAILED = "failed"
-DUPLICATE = "duplicate"
-STATUSES = (QUEUED, HARVESTING, READY, FAILED, DUPLICATE)
+from harvest_desktop.core.status import DUPLICATE, FAILED, HARVESTING, QUEUED, READY, STATUSES  # noqa: F401
 
 
 class Source(SQLModel, table=True):

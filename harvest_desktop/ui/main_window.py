@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (QDockWidget, QFileDialog, QHBoxLayout, QLabel, QM
 
 from harvest_desktop import APP_NAME
 from harvest_desktop.core.settings import Settings
-from harvest_desktop.ui import status as m
+from harvest_desktop.core import status as m
 
 if TYPE_CHECKING:
     from harvest_desktop.store.models import Output, Source
@@ -78,6 +78,7 @@ class MessageBar(QWidget):
 
 class MainWindow(QMainWindow):
     closed = Signal()
+    settings_applied = Signal()  # after the settings dialog's OK, or at start
 
     def __init__(self, runner: JobRunner, settings: Settings, state_path: Path) -> None:
         super().__init__()
@@ -613,14 +614,12 @@ class MainWindow(QMainWindow):
         dialog.deleteLater()
 
     def apply_settings(self) -> None:
-        try:
-            from PySide6.QtWidgets import QApplication
+        from PySide6.QtWidgets import QApplication
 
-            from harvest_desktop.ui.theme import apply_theme
+        from harvest_desktop.ui.theme import apply_theme
 
-            apply_theme(QApplication.instance(), self.settings.theme)
-        except ImportError:
-            pass
+        apply_theme(QApplication.instance(), self.settings.theme)
+        self.settings_applied.emit()
 
 
 def _attribution_html(src: Source | None, doc) -> str:

@@ -45,13 +45,6 @@ def test_dropped_links_and_uri_lists_become_items(qapp, tmp_path):
     assert items_from_mime(plain) == ["https://example.org/b", "/tmp/y z.md"]
 
 
-def test_ui_status_names_match_the_store():
-    from harvest_desktop.store import models
-    from harvest_desktop.ui import status
-
-    assert status.STATUSES == models.STATUSES
-
-
 def test_runner_outcomes_reach_the_main_thread(qapp, qloop, qtbot, bugs):
     import threading
 

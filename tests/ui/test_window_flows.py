@@ -248,3 +248,20 @@ def test_every_interactive_widget_has_an_accessible_name(make_app):
     assert not missing, missing
     for action in app.window.actions():
         assert action.toolTip() and action.text()
+
+
+def test_watched_folder_files_are_harvested_on_their_own(make_app, docs, qtbot, tmp_path):
+    watched = tmp_path / "inbox"
+    watched.mkdir()
+    app = make_app(wait_open=False)
+    app.settings.watched_folders = [str(watched)]
+    qtbot.waitUntil(lambda: app.watcher is not None, timeout=20000)
+    app.watcher.interval_s = 0.2
+    app.watcher.settle_s = 0.2
+    app.window.apply_settings()  # as after the settings dialog: the watcher picks up the folder
+    (watched / "notes.md").write_text(BIOLOGY, encoding="utf-8")
+    src = wait_status(qtbot, app.window, "notes.md", "ready")
+    assert app.library.document(src.id).title == "Cell biology"
+    # Unchanged on later scans: harvested once, not again.
+    qtbot.wait(800)
+    assert [s.name for s in app.library.sources()] == ["notes.md"]

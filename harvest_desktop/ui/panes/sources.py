@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QLabel, QPushButton, QToolButton, QTreeWidget,
                                QTreeWidgetItem, QVBoxLayout, QWidget)
 
-from harvest_desktop.ui import status as m
+from harvest_desktop.core import status as m
 
 if TYPE_CHECKING:
     from harvest_desktop.store.models import Output, Source
