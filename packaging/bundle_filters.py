@@ -51,6 +51,8 @@ TRANSFORMERS_MODELS = {
 }
 _TRANSFORMERS_MODEL = re.compile(r"^transformers[./]models[./]([A-Za-z0-9_]+)")
 
+# transformers' hook asks for pyz+py; so does torch's, and that stays: torch's config modules
+# (torch/_dynamo/config.py, torch/distributed/config.py, ...) read their own source at import.
 COLLECTION_MODES = {"transformers": "pyz+py"}
 
 # Destination paths (inside the bundle) that are dropped from binaries and data files.
@@ -92,6 +94,9 @@ _DROP_PATTERNS = [
     r"^PySide6/Qt/metatypes/",
     # litellm's bundled proxy admin UI.
     r"^litellm/proxy/",
+    # Babel's locale data serves only courlan's URL language filter, which Harvest never asks for
+    # (it is off unless a target language is given); English and the root locale stay.
+    r"^babel/locale-data/(?!(root|en(_[A-Za-z0-9_]+)?)\.dat$)",
 ]
 _DROP = re.compile("|".join(f"(?:{p})" for p in _DROP_PATTERNS))
 
