@@ -1,8 +1,8 @@
 """`harvest-desktop --smoke-test INPUT OUTPUT`: prove an installed (or frozen) app works end to end.
 
-Shows the main window offscreen until it has painted, then harvests INPUT, generates a study guide
-with the built-in engine, exports it to OUTPUT, checks the bundled models load (MiniLM embedder,
-spaCy pipeline) and that the OS keyring was discovered, and prints `SMOKE OK`.
+Shows the main window offscreen until it has painted, checks the bundled models load (MiniLM
+embedder, spaCy pipeline), harvests INPUT, generates a study guide with the built-in engine,
+exports it to OUTPUT, checks that the OS keyring was discovered, and prints `SMOKE OK`.
 Call it with no asyncio loop running: it builds the app the way __main__ does (QApplication, qasync
 loop, HarvestApp) and runs the harvest on that loop, as the window would.
 
