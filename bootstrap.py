@@ -4,6 +4,7 @@
     python3 bootstrap.py run      # create .venv if needed, install, start the window
     python3 bootstrap.py test     # same, plus test tools and system packages, then run every test
     python3 bootstrap.py cli ...  # run the `harvest` CLI from the checkout's environment
+    python3 bootstrap.py bundle   # build the desktop bundle (PyInstaller) and smoke-test it
 
 Only the standard library is used here, so it runs on a bare Python 3.11.
 """
@@ -31,6 +32,9 @@ APT_RUN = ["libxcb-cursor0", "libxkbcommon-x11-0", "libxcb-icccm4", "libxcb-imag
            "libxcb-randr0", "libxcb-render-util0", "libxcb-shape0", "libxcb-xinerama0", "libegl1",
            "libgl1", "libfontconfig1", "libdbus-1-3"]
 APT_TEST = APT_RUN + ["tesseract-ocr", "tesseract-ocr-eng", "xvfb", "poppler-utils"]
+# Building: binutils/file to strip and check libraries; the smoke test runs the frozen app against
+# a throwaway GNOME Keyring on a private D-Bus session.
+APT_BUNDLE = APT_TEST + ["binutils", "file", "dbus", "gnome-keyring"]
 
 
 def say(msg: str) -> None:
@@ -116,6 +120,16 @@ def main(argv: list[str]) -> int:
         env = base_env()
         env["QT_QPA_PLATFORM"] = "offscreen"
         return subprocess.call([str(PY), "-m", "pytest", *rest], env=env, cwd=ROOT)
+    if cmd == "bundle":
+        ensure_apt(APT_BUNDLE)
+        ensure_venv("test,build")
+        env = base_env()
+        env["QT_QPA_PLATFORM"] = "offscreen"
+        rc = subprocess.call([str(PY), str(ROOT / "packaging" / "build.py"), *rest], env=env, cwd=ROOT)
+        if rc != 0:
+            return rc
+        return subprocess.call([str(PY), "-m", "pytest", "-m", "bundle", "tests/integration/test_bundle.py"],
+                               env=env, cwd=ROOT)
     if cmd == "cli":
         ensure_venv("")
         return subprocess.call([str(PY), "-m", "harvest_desktop.cli", *rest], env=base_env())

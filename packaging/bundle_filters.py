@@ -26,7 +26,7 @@ EXCLUDED_MODULES = [
     "tkinter", "_tkinter", "IPython", "jupyter", "notebook", "matplotlib", "pytest", "_pytest",
     "setuptools", "pip", "pydoc_data", "lib2to3",
     # litellm's proxy server (a separate product) and cloud SDKs only its integrations use.
-    "litellm.proxy", "litellm.proxy.proxy_server", "boto3", "botocore", "google.cloud",
+    "litellm", "openai", "tiktoken", "tiktoken_ext", "boto3", "botocore", "google.cloud",
     "azure", "opentelemetry", "prisma", "fastapi", "uvicorn", "gunicorn",
     # torch's developer surfaces; `import torch` does not need them.
     # (torch.utils.benchmark stays: `import torch` imports it.)
