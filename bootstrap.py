@@ -104,11 +104,12 @@ def main(argv: list[str]) -> int:
     cmd = argv[0] if argv else "run"
     rest = argv[1:]
     if cmd == "run":
-        ensure_apt(APT_RUN)
-        ensure_venv("")
         env = base_env()
-        if sys.platform.startswith("linux") and not env.get("DISPLAY") and not env.get("WAYLAND_DISPLAY") \
-                and not env.get("QT_QPA_PLATFORM"):
+        headless = sys.platform.startswith("linux") and not env.get("DISPLAY") \
+            and not env.get("WAYLAND_DISPLAY") and not env.get("QT_QPA_PLATFORM")
+        ensure_apt(APT_RUN + (["xvfb", "xauth"] if headless else []))
+        ensure_venv("")
+        if headless:
             if shutil.which("xvfb-run"):
                 say("no display found: starting Harvest on a virtual screen (xvfb-run)")
                 return subprocess.call(["xvfb-run", "-a", str(PY), "-m", "harvest_desktop", *rest], env=env)

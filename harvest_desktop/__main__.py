@@ -57,6 +57,10 @@ def main(argv: list[str] | None = None) -> int:
 
     import asyncio
 
+    # PySide6's import hook inspects modules as they load; pydantic's lazy module attributes,
+    # inspected half-way through pydantic's own import (sqlmodel, on the worker that opens the
+    # library), raise a circular ImportError. Loading that core of pydantic first (~50 ms) avoids it.
+    import pydantic._internal._validators  # noqa: F401
     import qasync
     from PySide6.QtWidgets import QApplication
 
