@@ -206,8 +206,11 @@ class Library:
         progress: ProgressFn = no_progress,
         on_item: ItemCallback | None = None,
     ) -> list[ItemResult]:
-        """Harvest the given (or all pending) sources; one failure never stops the batch."""
-        todo = self.pending()
+        """Harvest the given (or all pending) sources; one failure never stops the batch.
+
+        Runs on the caller's event loop (the window's): every database call and every parse goes
+        to an executor, so the loop thread only schedules work."""
+        todo = await self._run(self._db_executor, self.pending)
         if source_ids is not None:
             wanted = set(source_ids)
             todo = [s for s in todo if s.id in wanted]
@@ -266,12 +269,10 @@ class Library:
                                     src.id, src.status)
             else:
                 near = await self._run(self._index_executor, self.index.add_source, src.id, cancel)
-                src = await self._run(self._db_executor, self._finish_ready, src.id, near)
+                src, other_name = await self._run(self._db_executor, self._finish_ready, src.id, near)
                 msg = f"{src.title or src.name} ({_count(src)})"
                 if near is not None:
-                    other = self.source(near.other_id)
-                    msg += (f"; similar to #{near.other_id} {other.name if other else '?'}"
-                            f" ({near.similarity:.0%} similar)")
+                    msg += f"; similar to #{near.other_id} {other_name} ({near.similarity:.0%} similar)"
                 result = ItemResult(src.location, True, msg, src.id, src.status)
         except (Cancelled, asyncio.CancelledError):
             await self._run(self._db_executor, self._set_status, src.id, m.QUEUED, None)
@@ -335,7 +336,8 @@ class Library:
             s.add(src)
             return src, None
 
-    def _finish_ready(self, source_id: int, near) -> m.Source:
+    def _finish_ready(self, source_id: int, near) -> tuple[m.Source, str]:
+        """Mark ready; returns the source and the name of the source it is similar to, if any."""
         with self.db.write() as s:
             src = s.get(m.Source, source_id)
             assert src is not None
@@ -345,7 +347,8 @@ class Library:
             src.similarity = near.similarity if near is not None else None
             src.updated_at = now_iso()
             s.add(src)
-            return src
+            other = s.get(m.Source, near.other_id) if near is not None else None
+            return src, (other.name if other is not None else "")
 
     def harvest_sync(self, source_ids: Sequence[int] | None = None, **kw) -> list[ItemResult]:
         """For scripts and tests without a running loop."""
