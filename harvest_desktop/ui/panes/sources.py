@@ -134,9 +134,12 @@ class SourcesPane(QWidget):
         self.sources[src.id] = src
         if src.id not in self.items:
             self._make_item(src)
-        self._refresh_item(src)
-        if src.status in (m.READY, m.DUPLICATE):
-            self._refresh_texts()  # other rows may name this one
+        names = self._names()
+        self._refresh_item(src, names)
+        # Only rows that name this source (similar to / duplicate of it) change with it.
+        for other in self.sources.values():
+            if other.id != src.id and src.id in (other.similar_to, other.duplicate_of):
+                self._refresh_item(other, names)
         if src.id == self.selected_id():
             self._update_buttons()
 
@@ -155,9 +158,9 @@ class SourcesPane(QWidget):
         self.items[src.id] = item
         return item
 
-    def _refresh_item(self, src: Source) -> None:
+    def _refresh_item(self, src: Source, names: dict[int, str] | None = None) -> None:
         item = self.items[src.id]
-        names = self._names()
+        names = self._names() if names is None else names
         text = status_text(src, names, self.kept_both)
         item.setText(0, src.title or src.name)
         item.setText(1, text)
@@ -165,8 +168,9 @@ class SourcesPane(QWidget):
         item.setToolTip(1, text)
 
     def _refresh_texts(self) -> None:
+        names = self._names()
         for src in self.sources.values():
-            self._refresh_item(src)
+            self._refresh_item(src, names)
         self._update_buttons()
 
     def status_of(self, source_id: int) -> str:
