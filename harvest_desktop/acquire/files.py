@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+
 from pathlib import Path
 
 from harvest_desktop.core.document import Document
@@ -40,6 +42,21 @@ def kind_of(path: str | Path) -> str | None:
     entry = FORMATS.get(Path(path).suffix.lower())
     return entry[0] if entry else None
 
+
+
+# kind -> (module, function, extra argument: the limits, the character cap, or nothing)
+READERS: dict[str, tuple[str, str, str]] = {
+    "pdf": ("harvest_desktop.acquire.pdf", "read_pdf", "limits"),
+    "docx": ("harvest_desktop.acquire.office", "read_docx", "limits"),
+    "pptx": ("harvest_desktop.acquire.office", "read_pptx", "limits"),
+    "odt": ("harvest_desktop.acquire.office", "read_odt", "limits"),
+    "epub": ("harvest_desktop.acquire.epub", "read_epub", "limits"),
+    "html": ("harvest_desktop.acquire.html", "read_html_file", "limits"),
+    "rtf": ("harvest_desktop.acquire.text", "read_rtf", ""),
+    "csv": ("harvest_desktop.acquire.text", "read_csv", "max_chars"),
+    "markdown": ("harvest_desktop.acquire.text", "read_markdown", ""),
+    "text": ("harvest_desktop.acquire.text", "read_text", ""),
+}
 
 def read_file(path: str | Path, limits: HarvestLimits | None = None) -> Document:
     """Read one local file into a Document; raises KnownError subclasses naming the file."""
@@ -88,48 +105,13 @@ def read_bytes(path: Path, data: bytes, limits: HarvestLimits, kind: str | None 
     if kind in ("docx", "pptx", "epub", "odt") and not data.startswith(b"PK"):
         raise BadInput(f"the file is not a valid {kind.upper()} (it is not a zip archive)", item=item,
                        hint="the file may be damaged, truncated, or have the wrong extension")
-    if kind == "pdf":
-        from harvest_desktop.acquire.pdf import read_pdf
-
-        doc = read_pdf(path, data, limits)
-    elif kind == "docx":
-        from harvest_desktop.acquire.office import read_docx
-
-        doc = read_docx(path, data, limits)
-    elif kind == "pptx":
-        from harvest_desktop.acquire.office import read_pptx
-
-        doc = read_pptx(path, data, limits)
-    elif kind == "odt":
-        from harvest_desktop.acquire.office import read_odt
-
-        doc = read_odt(path, data, limits)
-    elif kind == "epub":
-        from harvest_desktop.acquire.epub import read_epub
-
-        doc = read_epub(path, data, limits)
-    elif kind == "html":
-        from harvest_desktop.acquire.html import read_html_file
-
-        doc = read_html_file(path, data, limits)
-    elif kind == "rtf":
-        from harvest_desktop.acquire.text import read_rtf
-
-        doc = read_rtf(path, data)
-    elif kind == "csv":
-        from harvest_desktop.acquire.text import read_csv
-
-        doc = read_csv(path, data, limits.max_chars)
-    elif kind == "markdown":
-        from harvest_desktop.acquire.text import read_markdown
-
-        doc = read_markdown(path, data)
-    elif kind == "text":
-        from harvest_desktop.acquire.text import read_text
-
-        doc = read_text(path, data)
-    else:
+    reader = READERS.get(kind)
+    if reader is None:
         raise UnsupportedFormat(f"content of type '{kind}' is not supported", item=item)
+    module_name, func_name, wants = reader
+    read = getattr(importlib.import_module(module_name), func_name)  # readers load on first use
+    extra = {"limits": (limits,), "max_chars": (limits.max_chars,), "": ()}[wants]
+    doc = read(path, data, *extra)
     n_chars = sum(len(b.text) for b in doc.blocks)
     if n_chars > limits.max_chars:
         raise LimitExceeded(f"the extracted text has {n_chars:,} characters, over the limit of "
