@@ -216,18 +216,7 @@ def cmd_show(lib, args) -> int:
     if doc is None:
         print("(no extracted text: the source is not harvested)")
         return EXIT_OK if src.status != "failed" else EXIT_PARTIAL
-    page = None
-    for block in doc.blocks:
-        if block.page is not None and block.page != page:
-            page = block.page
-            print(f"--- page {page} ---")
-        if block.kind == "heading":
-            print("#" * max(1, block.level) + " " + block.text)
-        elif block.kind == "list_item":
-            print("- " + block.text)
-        else:
-            print(block.text)
-        print()
+    print(doc.readable_text())
     return EXIT_OK
 
 

@@ -58,6 +58,22 @@ class Document:
     def text(self) -> str:
         return "\n\n".join(b.text for b in self.blocks)
 
+    def readable_text(self) -> str:
+        """The text with its structure visible: '#' headings, '- ' list items, page markers."""
+        out: list[str] = []
+        page = None
+        for block in self.blocks:
+            if block.page is not None and block.page != page:
+                page = block.page
+                out.append(f"--- page {page} ---")
+            if block.kind == "heading":
+                out.append("#" * max(1, block.level) + " " + block.text)
+            elif block.kind == "list_item":
+                out.append("  " * max(0, block.level - 1) + "- " + block.text)
+            else:
+                out.append(block.text)
+        return "\n\n".join(out)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "title": self.title,

@@ -418,9 +418,9 @@ class MainWindow(QMainWindow):
                 return
             src, doc = result
             self.preview_info.setHtml(_attribution_html(src, doc))
-            text = doc.text if doc is not None else ""
+            text = doc.readable_text() if doc is not None else ""
             if len(text) > PREVIEW_CHARS:
-                text = text[:PREVIEW_CHARS] + f"\n\n[… {len(doc.text) - PREVIEW_CHARS:,} more characters]"
+                text = text[:PREVIEW_CHARS] + f"\n\n[… {len(text) - PREVIEW_CHARS:,} more characters]"
             if doc is None and src is not None:
                 text = {m.FAILED: f"Could not read this source: {src.error}",
                         m.DUPLICATE: "This source has the same text as another one; its text is not stored twice.",

@@ -133,3 +133,12 @@ def test_two_copies_in_one_batch_are_stored_once(library, tmp_path):
     results = library.harvest_sync()
     assert sorted(r.status for r in results) == [m.DUPLICATE, m.READY]
     assert len({c.source_id for c in library.chunks()}) == 1
+
+
+def test_readable_text_shows_headings_and_pages(library, tmp_path):
+    library.enqueue([write_markdown(tmp_path / "photo.md"), write_pdf(tmp_path / "volcanoes.pdf")])
+    library.harvest_sync()
+    md = library.document(library.find_source("photo.md").id).readable_text()
+    assert "# Photosynthesis" in md and "## Calvin cycle" in md
+    pdf = library.document(library.find_source("volcanoes.pdf").id).readable_text()
+    assert pdf.index("--- page 1 ---") < pdf.index("--- page 4 ---") < pdf.index("Seismometers")
