@@ -33,6 +33,8 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--type", dest="types", action="append", metavar="EXT",
                    help="only files with this extension when adding folders (repeatable, e.g. --type pdf)")
     a.add_argument("--urls-from", metavar="FILE", help="also add the URLs listed in FILE (one per line)")
+    a.add_argument("--section", action="store_true",
+                   help="for each URL, also harvest the same-site pages it links to (one level down)")
 
     sub.add_parser("list", help="list the sources: id, name or URL, status")
 
@@ -148,10 +150,14 @@ def cmd_add(lib, args) -> int:
     if args.types:
         types = {("." + t.lower().lstrip(".")) for t in args.types}
         items = _filter_types(items, types)
+    token = _cancel_on_sigint()
+    section_problems = []
+    if args.section:
+        items, section_problems = _expand_sections(lib, items, token)
     queued, problems = lib.enqueue(items)
+    problems = section_problems + problems
     for r in problems:
         print(r.line())
-    token = _cancel_on_sigint()
     try:
         results = lib.harvest_sync([s.id for s in queued], cancel=token, progress=_progress_printer())
     except Cancelled:
@@ -162,6 +168,33 @@ def cmd_add(lib, args) -> int:
         print(r.line())
     failed = any(not r.ok for r in list(problems) + list(results))
     return EXIT_PARTIAL if failed else EXIT_OK
+
+
+def _expand_sections(lib, items: list[str], token):
+    """Each URL becomes itself plus its same-site links; a page that cannot be read is reported."""
+    import asyncio
+
+    from harvest_desktop.core.errors import KnownError
+    from harvest_desktop.library import ItemResult
+
+    async def expand():
+        out, problems = [], []
+        try:
+            for item in items:
+                if not item.lower().startswith(("http://", "https://")):
+                    out.append(item)
+                    continue
+                try:
+                    found = await lib.section_items(item, token)
+                except KnownError as exc:
+                    problems.append(ItemResult(item, False, f"cannot follow this section: {exc.message}"))
+                    found = [item]
+                out.extend(u for u in found if u not in out)
+        finally:
+            await lib.aclose()
+        return out, problems
+
+    return asyncio.run(expand())
 
 
 def _filter_types(items: list[str], types: set[str]) -> list[str]:

@@ -191,6 +191,13 @@ class Library:
             s.flush()
         return queued, problems
 
+    async def section_items(self, url: str, cancel: CancelToken = NEVER) -> list[str]:
+        """"Harvest this section": the page plus the same-site pages it links to, one level down.
+
+        Only the links are read here (under robots.txt and the rate limit); the pages themselves go
+        through the normal queue, so each one is harvested, resumed and reported like any other."""
+        return [url, *await self.web.section_links(url, cancel)]
+
     def pending(self) -> list[m.Source]:
         """Queued items, plus items a crash left half-done (they start over)."""
         with self.db.read() as s:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QPlainTextEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QCheckBox, QDialog, QDialogButtonBox, QLabel, QPlainTextEdit, QVBoxLayout,
+                               QWidget)
 
 from harvest_desktop.ui.dnd import items_from_text
 
@@ -20,6 +21,10 @@ class AddUrlDialog(QDialog):
         self.edit.setToolTip("http:// or https:// addresses; robots.txt and rate limits are respected")
         self.edit.setPlaceholderText("https://example.org/article")
         label.setBuddy(self.edit)
+        self.section = QCheckBox("Also harvest the pages each one links to on the same site (one level)")
+        self.section.setAccessibleName("Harvest this section")
+        self.section.setToolTip("Follows links one level down, only on the same site, under robots.txt "
+                                "and the rate limit")
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Add")
         buttons.button(QDialogButtonBox.StandardButton.Ok).setAccessibleName("Add URLs")
@@ -29,6 +34,7 @@ class AddUrlDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(label)
         layout.addWidget(self.edit)
+        layout.addWidget(self.section)
         layout.addWidget(buttons)
         self.resize(520, 240)
 
@@ -36,9 +42,12 @@ class AddUrlDialog(QDialog):
         return items_from_text(self.edit.toPlainText())
 
 
-def ask_urls(parent: QWidget) -> list[str]:
+def ask_urls(parent: QWidget) -> tuple[list[str], bool]:
+    """The URLs typed, and whether to harvest each one's section; ([], False) when cancelled."""
     dialog = AddUrlDialog(parent)
     try:
-        return dialog.urls() if dialog.exec() == QDialog.DialogCode.Accepted else []
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return [], False
+        return dialog.urls(), dialog.section.isChecked()
     finally:
         dialog.deleteLater()

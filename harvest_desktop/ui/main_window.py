@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (QDockWidget, QFileDialog, QHBoxLayout, QLabel, QM
                                QWidget)
 
 from harvest_desktop import APP_NAME
+from harvest_desktop.core.progress import Progress
 from harvest_desktop.core.settings import Settings
 from harvest_desktop.core import status as m
 
@@ -93,7 +94,7 @@ class MainWindow(QMainWindow):
         # Seams for dialogs (tests replace them; the defaults ask the person).
         self.confirm_overwrite: Callable[[QWidget, Path], bool] = confirm_overwrite
         self.open_url: Callable[[QUrl], object] = QDesktopServices.openUrl
-        self.ask_urls: Callable[[QWidget], list[str]] = _ask_urls
+        self.ask_urls: Callable[[QWidget], tuple[list[str], bool]] = _ask_urls
         self.ask_files: Callable[[QWidget], list[str]] = _ask_files
         self.ask_folder: Callable[[QWidget], str] = _ask_folder
         self.run_dialog: Callable[[QWidget], int] = lambda dialog: dialog.exec()
@@ -346,7 +347,34 @@ class MainWindow(QMainWindow):
             self.add_items([folder])
 
     def add_urls(self) -> None:
-        self.add_items(self.ask_urls(self))
+        urls, section = self.ask_urls(self)
+        if section and urls:
+            self.add_sections(urls)
+        else:
+            self.add_items(urls)
+
+    def add_sections(self, urls: list[str]) -> None:
+        """"Harvest this section": read each page's same-site links, then queue them all."""
+        if self.library is None:
+            self.add_items(urls)
+            return
+        lib = self.library
+
+        async def expand(token, report):
+            from harvest_desktop.core.errors import KnownError
+
+            found: list[str] = []
+            for n, url in enumerate(urls):
+                report(Progress(n, len(urls), f"Reading links on {url}"))
+                try:
+                    items = await lib.section_items(url, token)
+                except KnownError as exc:
+                    self.show_known_error(f"{url}: cannot follow this section: {exc.message}")
+                    items = [url]
+                found.extend(u for u in items if u not in found)
+            return found
+
+        self.runner.run_async("Finding the section's pages", expand, kind="section", on_success=self.add_items)
 
     def add_items(self, items: list[str]) -> None:
         items = [str(i) for i in items if str(i).strip()]
@@ -648,7 +676,7 @@ def _ask_folder(parent: QWidget) -> str:
     return QFileDialog.getExistingDirectory(parent, "Add folder")
 
 
-def _ask_urls(parent: QWidget) -> list[str]:
+def _ask_urls(parent: QWidget) -> tuple[list[str], bool]:
     from harvest_desktop.ui.dialogs import ask_urls
 
     return ask_urls(parent)

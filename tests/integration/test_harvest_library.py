@@ -138,3 +138,20 @@ def test_resume_after_a_crash_mid_batch(tmp_path, harvest_home):
         assert lib.pending() == []
     finally:
         lib.close()
+
+
+def test_harvest_this_section_through_the_cli(tmp_path, harvest_home):
+    """`harvest add URL --section`: the page and its same-site links, each through the queue."""
+    site = start_site("User-agent: *\nDisallow: /private/\nCrawl-delay: 0\n", tmp_path)
+    try:
+        env = {**os.environ, "HARVEST_HOME": str(harvest_home)}
+        res = subprocess.run([sys.executable, "-m", "harvest_desktop.cli", "add", "--section",
+                              site.base + "/article.html"], env=env, capture_output=True, text=True, timeout=300)
+        lines = res.stdout.splitlines()
+        assert any(ln.startswith("ok: ") and ln.split(": ")[1].endswith("/section/dance.html") for ln in lines), res.stdout
+        assert any(ln.startswith("ok: ") and "/section/scent.html" in ln for ln in lines), res.stdout
+        assert any(ln.startswith("error: ") and "/private/secret.html" in ln and "robots.txt" in ln for ln in lines)
+        assert not any("example.invalid" in ln for ln in lines)  # other sites are not followed
+        assert res.returncode == 1  # the robots refusal is a failed item; the rest were done
+    finally:
+        stop_site(site)

@@ -189,7 +189,7 @@ def test_shortcuts_trigger_their_actions(make_app, docs, qtbot):
     qtbot.waitUntil(w.isActiveWindow, timeout=5000)
     asked = []
     w.ask_files = lambda parent: asked.append("files") or [str(docs / "biology.md")]
-    w.ask_urls = lambda parent: asked.append("urls") or []
+    w.ask_urls = lambda parent: asked.append("urls") or ([], False)
     dialogs = []
     w.run_dialog = lambda dialog: dialogs.append(dialog) or 0
 
@@ -265,3 +265,21 @@ def test_watched_folder_files_are_harvested_on_their_own(make_app, docs, qtbot, 
     # Unchanged on later scans: harvested once, not again.
     qtbot.wait(800)
     assert [s.name for s in app.library.sources()] == ["notes.md"]
+
+
+def test_add_url_with_harvest_this_section(make_app, qtbot, tmp_path):
+    from tests.fixtures_acquire.server import start_site, stop_site
+
+    site = start_site("User-agent: *\nDisallow: /private/\nCrawl-delay: 0\n", tmp_path)
+    try:
+        app = make_app()
+        app.library.settings.web.min_delay_per_host_s = 0.0
+        app.window.ask_urls = lambda parent: ([site.base + "/article.html"], True)
+        app.window.add_urls()
+        wait_status(qtbot, app.window, site.base + "/section/dance.html", "ready")
+        wait_status(qtbot, app.window, site.base + "/private/secret.html", "failed")
+        names = {s.name for s in app.library.sources()}
+        assert site.base + "/section/scent.html" in names
+        assert not any("example.invalid" in n for n in names)
+    finally:
+        stop_site(site)
