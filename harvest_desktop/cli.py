@@ -171,28 +171,13 @@ def cmd_add(lib, args) -> int:
 
 
 def _expand_sections(lib, items: list[str], token):
-    """Each URL becomes itself plus its same-site links; a page that cannot be read is reported."""
     import asyncio
 
-    from harvest_desktop.core.errors import KnownError
-    from harvest_desktop.library import ItemResult
-
     async def expand():
-        out, problems = [], []
         try:
-            for item in items:
-                if not item.lower().startswith(("http://", "https://")):
-                    out.append(item)
-                    continue
-                try:
-                    found = await lib.section_items(item, token)
-                except KnownError as exc:
-                    problems.append(ItemResult(item, False, f"cannot follow this section: {exc.message}"))
-                    found = [item]
-                out.extend(u for u in found if u not in out)
+            return await lib.expand_sections(items, token)
         finally:
             await lib.aclose()
-        return out, problems
 
     return asyncio.run(expand())
 

@@ -191,12 +191,24 @@ class Library:
             s.flush()
         return queued, problems
 
-    async def section_items(self, url: str, cancel: CancelToken = NEVER) -> list[str]:
-        """"Harvest this section": the page plus the same-site pages it links to, one level down.
+    async def expand_sections(self, items: Sequence[str], cancel: CancelToken = NEVER
+                              ) -> tuple[list[str], list[ItemResult]]:
+        """"Harvest this section": each URL plus the same-site pages it links to, one level down.
 
         Only the links are read here (under robots.txt and the rate limit); the pages themselves go
-        through the normal queue, so each one is harvested, resumed and reported like any other."""
-        return [url, *await self.web.section_links(url, cancel)]
+        through the normal queue, so each is harvested, resumed and reported like any other item.
+        Other items pass through; a page whose links cannot be read stays in, with a problem line."""
+        out: list[str] = []
+        problems: list[ItemResult] = []
+        for item in items:
+            found = [item]
+            if _looks_like_url(item):
+                try:
+                    found += await self.web.section_links(item, cancel)
+                except KnownError as exc:
+                    problems.append(ItemResult(item, False, f"cannot follow this section: {exc.message}"))
+            out.extend(u for u in found if u not in out)
+        return out, problems
 
     def pending(self) -> list[m.Source]:
         """Queued items, plus items a crash left half-done (they start over)."""

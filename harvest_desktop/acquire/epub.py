@@ -7,7 +7,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from harvest_desktop.acquire.html import xhtml_blocks
-from harvest_desktop.acquire.safety import open_zip_checked, parse_xml, read_member, refuse_xml_entities
+from harvest_desktop.acquire.safety import open_package, parse_xml, read_member
 from harvest_desktop.core.document import Block, Document, with_heading_paths
 from harvest_desktop.core.errors import BadInput, LimitExceeded
 from harvest_desktop.core.settings import HarvestLimits
@@ -19,12 +19,8 @@ _DC = "http://purl.org/dc/elements/1.1/"
 
 def read_epub(path: Path, data: bytes, limits: HarvestLimits) -> Document:
     item = path.name
-    zf = open_zip_checked(data, limits, item, "EPUB")
-    refuse_xml_entities(zf, limits, item, "EPUB")
+    zf = open_package(data, limits, item, "EPUB", "META-INF/container.xml", "an EPUB")
     names = set(zf.namelist())
-    if "META-INF/container.xml" not in names:
-        raise BadInput("the file is not an EPUB (no META-INF/container.xml inside)", item=item,
-                       hint="check that the file extension matches its content")
     container = parse_xml(read_member(zf, "META-INF/container.xml", limits, item), item, "the EPUB container")
     rootfile = container.find(f".//{{{_CONTAINER}}}rootfile")
     opf_path = rootfile.get("full-path") if rootfile is not None else None

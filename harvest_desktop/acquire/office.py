@@ -6,7 +6,7 @@ import io
 from pathlib import Path
 from typing import Any
 
-from harvest_desktop.acquire.safety import open_zip_checked, parse_xml, read_member, refuse_xml_entities
+from harvest_desktop.acquire.safety import open_package, parse_xml, read_member
 from harvest_desktop.core.document import Block, Document, with_heading_paths
 from harvest_desktop.core.errors import BadInput, LimitExceeded
 from harvest_desktop.core.settings import HarvestLimits
@@ -28,11 +28,7 @@ def _iso(value: Any) -> str | None:
 # -- DOCX ------------------------------------------------------------------------------------------
 def read_docx(path: Path, data: bytes, limits: HarvestLimits) -> Document:
     item = path.name
-    zf = open_zip_checked(data, limits, item, "DOCX")
-    refuse_xml_entities(zf, limits, item, "DOCX")
-    if "word/document.xml" not in zf.namelist():
-        raise BadInput("the file is not a Word document (no word/document.xml inside)", item=item,
-                       hint="check that the file extension matches its content")
+    open_package(data, limits, item, "DOCX", "word/document.xml", "a Word document")
     import docx
     from docx.table import Table
     from docx.text.paragraph import Paragraph
@@ -101,11 +97,7 @@ def _docx_list_level(paragraph: Any) -> int | None:
 # -- PPTX ------------------------------------------------------------------------------------------
 def read_pptx(path: Path, data: bytes, limits: HarvestLimits) -> Document:
     item = path.name
-    zf = open_zip_checked(data, limits, item, "PPTX")
-    refuse_xml_entities(zf, limits, item, "PPTX")
-    if "ppt/presentation.xml" not in zf.namelist():
-        raise BadInput("the file is not a PowerPoint presentation (no ppt/presentation.xml inside)", item=item,
-                       hint="check that the file extension matches its content")
+    open_package(data, limits, item, "PPTX", "ppt/presentation.xml", "a PowerPoint presentation")
     import pptx
 
     try:
@@ -211,10 +203,8 @@ def _odf_text(el: Any) -> str:
 
 def read_odt(path: Path, data: bytes, limits: HarvestLimits) -> Document:
     item = path.name
-    zf = open_zip_checked(data, limits, item, "ODT")
-    if "content.xml" not in zf.namelist():
-        raise BadInput("the file is not an OpenDocument text (no content.xml inside)", item=item,
-                       hint="check that the file extension matches its content")
+    # content.xml is parsed with defusedxml below, which refuses entities itself.
+    zf = open_package(data, limits, item, "ODT", "content.xml", "an OpenDocument text", refuse_entities=False)
     root = parse_xml(read_member(zf, "content.xml", limits, item), item, "the document's content.xml")
     body = root.find(f"{_q(_OFFICE, 'body')}/{_q(_OFFICE, 'text')}")
     if body is None:

@@ -90,3 +90,16 @@ def parse_xml(data: bytes, item: str, what: str):
     except ParseError as exc:
         raise BadInput(f"{what} is not well-formed XML ({exc})", item=item,
                        hint="the file may be damaged") from None
+
+
+def open_package(data: bytes, limits: HarvestLimits, item: str, kind: str, member: str, what: str, *,
+                 refuse_entities: bool = True) -> zipfile.ZipFile:
+    """Open a zip-based document (DOCX, PPTX, EPUB, ODT) after the size, ratio and entity checks,
+    and make sure the member that identifies the format is inside."""
+    zf = open_zip_checked(data, limits, item, kind)
+    if refuse_entities:
+        refuse_xml_entities(zf, limits, item, kind)
+    if member not in zf.namelist():
+        raise BadInput(f"the file is not {what} (no {member} inside)", item=item,
+                       hint="check that the file extension matches its content")
+    return zf

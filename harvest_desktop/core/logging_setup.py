@@ -88,14 +88,20 @@ class RedactingFilter(logging.Filter):
 _current_log_path: Path | None = None
 
 
-def setup_logging(level: int = logging.INFO, console: bool = False) -> Path:
-    """Send the app's logs to a rotating file (and optionally stderr); safe to call again."""
-    global _current_log_path
+def _remove_our_handlers() -> None:
+    """Remove and close the handlers setup_logging() installed, leaving anyone else's."""
     root = logging.getLogger()
     for handler in list(root.handlers):
         if getattr(handler, _MARK, False):
             root.removeHandler(handler)
             handler.close()
+
+
+def setup_logging(level: int = logging.INFO, console: bool = False) -> Path:
+    """Send the app's logs to a rotating file (and optionally stderr); safe to call again."""
+    global _current_log_path
+    _remove_our_handlers()
+    root = logging.getLogger()
 
     log_path = paths.logs_dir() / LOG_FILE_NAME
     formatter = logging.Formatter(FORMAT)
@@ -151,9 +157,5 @@ def recent_log_lines(count: int = 40) -> list[str]:
 def shutdown_logging() -> None:
     """Close the handlers setup_logging() installed (tests and clean exits)."""
     global _current_log_path
-    root = logging.getLogger()
-    for handler in list(root.handlers):
-        if getattr(handler, _MARK, False):
-            root.removeHandler(handler)
-            handler.close()
+    _remove_our_handlers()
     _current_log_path = None

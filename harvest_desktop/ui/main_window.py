@@ -361,17 +361,10 @@ class MainWindow(QMainWindow):
         lib = self.library
 
         async def expand(token, report):
-            from harvest_desktop.core.errors import KnownError
-
-            found: list[str] = []
-            for n, url in enumerate(urls):
-                report(Progress(n, len(urls), f"Reading links on {url}"))
-                try:
-                    items = await lib.section_items(url, token)
-                except KnownError as exc:
-                    self.show_known_error(f"{url}: cannot follow this section: {exc.message}")
-                    items = [url]
-                found.extend(u for u in items if u not in found)
+            report(Progress(0, None, "Reading the links of " + ", ".join(urls)))
+            found, problems = await lib.expand_sections(urls, token)
+            for p in problems:
+                self.show_known_error(f"{p.location}: {p.message}")
             return found
 
         self.runner.run_async("Finding the section's pages", expand, kind="section", on_success=self.add_items)
