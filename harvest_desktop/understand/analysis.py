@@ -1,0 +1,747 @@
+"""What the text of one source says, worked out once (at harvest time) and stored, so that every
+format reads it instead of redoing it: its prose sentences with page and section, its glossary,
+its key concepts with their mentions and best definition, and the relations the text states.
+
+Only prose is kept as sentences: headings, captions, figure and table labels, reference lists,
+tables of contents, indexes and running heads are recognised (from the block kinds the readers
+give, and from the text itself for plain text) and never become a sentence, a definition or a
+quiz item. Quotations are kept but marked, so they are never taken for a definition.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Iterable, Sequence
+
+from harvest_desktop.core.cancel import NEVER, CancelToken
+from harvest_desktop.core.document import Block, Document
+from harvest_desktop.core.plain import Plain
+
+ANALYSIS_VERSION = 1
+
+# sentence kinds
+PROSE, QUOTE, QUESTION, LIST = "prose", "quote", "question", "list"
+# definition kinds (same words as formats.schema)
+DEFINED, EXPLAINED, GLOSSARY = "defined", "explained", "glossary"
+
+# relation labels the text can state
+IS_A, PART_OF, CAUSES, CONTRASTS, ARGUES_FOR, EXAMPLE_OF, DEPENDS_ON, USED_FOR, PRODUCES = (
+    "is a kind of", "part of", "causes", "contrasts with", "argues for", "is an example of", "depends on",
+    "used for", "produces")
+
+
+@dataclass
+class Sentence(Plain):
+    text: str
+    page: int | None = None
+    section: str = ""  # heading path, " > "-joined
+    chapter: str = ""  # outermost heading
+    kind: str = PROSE  # prose | quote | question | list
+    start: int = 0  # offsets into Document.text
+    end: int = 0
+
+
+@dataclass
+class GlossaryEntry(Plain):
+    term: str
+    definition: str
+    page: int | None = None
+    section: str = ""
+    chapter: str = ""
+    source: str = "glossary"  # glossary | key-terms | index
+
+
+@dataclass
+class Definition(Plain):
+    text: str
+    kind: str = DEFINED  # defined | explained | glossary
+    sentence: int | None = None  # index into sentences (None for a glossary entry)
+    page: int | None = None
+    section: str = ""
+
+
+@dataclass
+class ConceptInfo(Plain):
+    term: str
+    key: str = ""
+    score: float = 0.0
+    signals: list[str] = field(default_factory=list)  # glossary, key-terms, index, defined, emphasis, heading
+    aliases: list[str] = field(default_factory=list)
+    chapters: list[str] = field(default_factory=list)  # chapters that mention it, most mentions first
+    mentions: list[int] = field(default_factory=list)  # sentence indices (capped)
+    count: int = 0
+    definition: Definition | None = None
+    kind: str = "term"
+
+
+@dataclass
+class RelationInfo(Plain):
+    source: str
+    target: str
+    label: str
+    sentence: int  # evidence: index into sentences
+    weight: float = 1.0
+
+
+@dataclass
+class SourceAnalysis(Plain):
+    KIND: ClassVar[str] = "source-analysis"
+    version: int = ANALYSIS_VERSION
+    title: str = ""
+    sentences: list[Sentence] = field(default_factory=list)
+    glossary: list[GlossaryEntry] = field(default_factory=list)
+    concepts: list[ConceptInfo] = field(default_factory=list)
+    relations: list[RelationInfo] = field(default_factory=list)
+    chapters: list[str] = field(default_factory=list)  # in reading order
+
+    def to_dict(self) -> dict[str, Any]:
+        """Compact: sentences as rows (they are most of the data)."""
+        data = super().to_dict()
+        data["sentences"] = [[s.text, s.page, s.section, s.chapter, s.kind, s.start, s.end]
+                             for s in self.sentences]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "SourceAnalysis":
+        rows = data.get("sentences", [])
+        rest = {k: v for k, v in data.items() if k != "sentences"}
+        out = super().from_dict(rest)
+        out.sentences = [Sentence(*r) if isinstance(r, list) else Sentence.from_dict(r) for r in rows]
+        return out
+
+    def concept(self, term: str) -> ConceptInfo | None:
+        low = term.casefold()
+        for c in self.concepts:
+            if c.term.casefold() == low or c.key == _key(term):
+                return c
+        return None
+
+
+# -- recognising what is not prose ----------------------------------------------------------------
+
+NON_PROSE_KINDS = ("heading", "caption", "figure", "table", "code", "label", "reference", "bibliograph",
+                   "toc", "contents", "index", "header", "footer", "running", "page_number", "footnote",
+                   "equation", "math", "title")
+GLOSSARY_KINDS = ("glossary", "definition", "key_term", "keyterm", "term")
+_GLOSSARY_HEAD = re.compile(r"^\s*(?:\d+(?:\.\d+)*\s+)?(glossary|key\s+terms?|key\s+concepts|vocabulary|"
+                            r"terms\s+to\s+know|important\s+terms|definitions|key\s+words)\b", re.I)
+_INDEX_HEAD = re.compile(r"^\s*(?:subject\s+|general\s+)?index\s*$", re.I)
+_SKIP_HEAD = re.compile(r"^\s*(?:\d+(?:\.\d+)*\s+)?(references|bibliography|works\s+cited|further\s+reading|"
+                        r"sources|notes|endnotes|citations|suggested\s+reading|(?:table\s+of\s+)?contents|"
+                        r"acknowledg(?:e)?ments|about\s+the\s+authors?|credits|permissions|copyright|"
+                        r"answer\s+key|answers\s+to|photo\s+credits|list\s+of\s+(?:figures|tables))\b", re.I)
+_EXERCISE_HEAD = re.compile(r"^\s*(?:\d+(?:\.\d+)*\s+)?(review\s+questions|exercises|problems|"
+                            r"critical\s+thinking|discussion\s+questions|self[- ]check|test\s+prep|"
+                            r"questions\s+for|check\s+your\s+understanding)\b", re.I)
+_CAPTION = re.compile(r"^\s*(?:figure|fig\.|table|tab\.|exhibit|chart|image|photo|plate|map|diagram|graph|"
+                      r"illustration|listing|box|source|credit|photo\s+credit)\s*[\dIVXivx]+[\.\d\-–a-z]*"
+                      r"(?:[:.\s]|$)", re.I)
+_REFERENCE_LINE = re.compile(r"(?:\(\d{4}[a-z]?\)|\b\d{4}[a-z]?\.\s|doi:|https?://|\bpp?\.\s*\d|\bvol\.|"
+                             r"\bISBN\b|\bet al\.)", re.I)
+_SENT_SPLIT = re.compile(r"(?<=[.!?])[\"'’”)\]]?\s+(?=[A-Z0-9\"'“‘(\[])")
+_ABBREV_END = re.compile(r"\b(?:e\.g|i\.e|etc|vs|cf|Dr|Mr|Mrs|Ms|St|Fig|No|Vol|approx|ca|al)\.$", re.I)
+_PAGE_NUM = re.compile(r"^\s*(?:page\s+)?\d{1,4}\s*$", re.I)
+
+
+def _kind_is(kind: str, names: Iterable[str]) -> bool:
+    k = (kind or "").lower()
+    return any(n in k for n in names)
+
+
+def is_caption(text: str) -> bool:
+    return bool(_CAPTION.match(text))
+
+
+def looks_like_reference(text: str) -> bool:
+    """A bibliography entry: several reference markers, or an author-year opening."""
+    hits = len(_REFERENCE_LINE.findall(text))
+    if hits >= 2:
+        return True
+    return bool(re.match(r"^[A-Z][A-Za-z'\-]+,\s+(?:[A-Z]\.\s*)+(?:,|&|and|\()", text)) and hits >= 1
+
+
+def split_sentences(text: str) -> list[tuple[int, str]]:
+    """(offset, sentence) pairs; does not split after common abbreviations."""
+    out: list[tuple[int, str]] = []
+    pos = 0
+    pending_start = None
+    for m in list(_SENT_SPLIT.finditer(text)) + [None]:
+        end = m.start() if m else len(text)
+        piece_end = end if m is None else m.end()
+        seg = text[pos:end]
+        if m is not None and _ABBREV_END.search(text[max(0, end - 8):end].split()[-1] if text[pos:end].split()
+                                                 else ""):
+            if pending_start is None:
+                pending_start = pos
+            pos = piece_end
+            continue
+        start = pending_start if pending_start is not None else pos
+        pending_start = None
+        full = text[start:end]
+        lead = len(full) - len(full.lstrip())
+        s = full.strip()
+        if s:
+            out.append((start + lead, s))
+        pos = piece_end
+        del seg
+    return out
+
+
+def _is_prose_sentence(s: str) -> bool:
+    words = s.split()
+    if len(words) < 4 or len(words) > 90:
+        return False
+    if not (s[0].isupper() or s[0].isdigit() or s[0] in "\"'“‘("):
+        return False
+    if s.rstrip("\"'”’)]")[-1:] not in ".!?":
+        return False
+    letters = [ch for ch in s if ch.isalpha()]
+    if not letters or sum(ch.isupper() for ch in letters) > 0.5 * len(letters):
+        return False
+    if sum(ch.isdigit() for ch in s) > 0.25 * len(s):
+        return False
+    if is_caption(s) or looks_like_reference(s):
+        return False
+    return True
+
+
+# -- glossary entries ------------------------------------------------------------------------------
+
+_ENTRY_SEP = re.compile(r"^\s*(?P<term>[^:\u2013\u2014]{1,80}?)\s*(?::|\s[\u2013\u2014-]\s|\u2014|\u2013)\s*"
+                        r"(?P<def>\S.{8,})$", re.S)
+_INDEX_ENTRY = re.compile(r"^\s*(?P<term>[A-Za-z][^,\d]{1,60}?),\s*(?:\d+(?:[\u2013\-]\d+)?(?:,\s*|$))+\s*$")
+
+
+def parse_glossary_entry(text: str) -> tuple[str, str] | None:
+    """'term: definition' / 'term — definition' / 'term. Definition' as (term, definition)."""
+    text = " ".join(text.split())
+    m = _ENTRY_SEP.match(text)
+    if m:
+        term, definition = m.group("term").strip(" *•-"), m.group("def").strip()
+    else:
+        m2 = re.match(r"^(?P<term>[A-Za-z][\w\-' ]{0,60}?)\.\s+(?P<def>[A-Z].{8,})$", text)
+        if not m2:
+            return None
+        term, definition = m2.group("term").strip(), m2.group("def").strip()
+    if not term or len(term.split()) > 7 or not re.search(r"[A-Za-z]", term):
+        return None
+    if term.rstrip().endswith((".", "?")):
+        return None
+    return term, definition
+
+
+def _glossary_from_block(block: Block, chapter: str) -> GlossaryEntry | None:
+    parsed = parse_glossary_entry(block.text)
+    if parsed is None:
+        return None
+    term, definition = parsed
+    return GlossaryEntry(term, definition, block.page, " > ".join(block.heading_path), chapter)
+
+
+# -- terms -----------------------------------------------------------------------------------------
+
+STOPWORDS = frozenset("""
+a about above across after again against all almost along also although always am among an and another
+any anyone anything are around as at away back be became because become becomes been before being below
+between both but by can cannot could did do does doing done down during each either else enough even
+ever every few for from further get gets given gives had has have having he her here hers herself him
+himself his how however i if in into is it its itself just last least less let like likely made make
+makes many may me might more most much must my myself near nearly neither never next no nor not now of
+off often on once one only onto or other others otherwise our ours out over own per perhaps quite rather
+same several shall she should since so some something sometimes still such than that the their theirs
+them themselves then there therefore these they this those though through throughout thus to together too
+toward towards two under unless until up upon us use used uses using usually very via was we well were
+what whatever when where whereas whether which while who whom whose why will with within without would
+yet you your yours first second third fourth many much various certain called known example examples
+e.g i.e etc see chapter section figure table page pages also include includes including new old
+""".split())
+# Words that are rarely a key concept on their own, whatever their frequency.
+GENERIC = frozenset("""
+way ways thing things part parts kind kinds type types number numbers lot lots world life work view views
+people person others time times year years day days case cases fact facts point points idea ideas place
+places form forms level levels area areas group groups term terms word words end side state states result
+results change changes use order man men woman women question questions problem problems reason reasons
+something anything everything nothing someone everyone value values amount amounts example instance
+matter sense question thought truth way manner aspect aspects issue issues feature features factor factors
+role roles effect effects process processes system systems study studies book books chapter chapters text
+texts student students reader readers author authors figure figures table tables page pages section
+sections unit units lesson lessons summary introduction conclusion review note notes list lists series
+kind sort sorts piece pieces name names key step steps set sets basis terms others lives today
+""".split())
+_TOKEN = re.compile(r"[A-Za-z][A-Za-z\-']*[A-Za-z]|[A-Za-z]")
+
+
+def _singular_word(w: str) -> str:
+    if len(w) > 4 and w.endswith("ies"):
+        return w[:-3] + "y"
+    if len(w) > 5 and w.endswith(("sses", "ches", "shes", "xes")):
+        return w[:-2]
+    if len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is", "ics", "sis")):
+        return w[:-1]
+    return w
+
+
+def _key(term: str) -> str:
+    """Normal form used to match a term: casefolded, singular last word, no article."""
+    words = [w for w in _TOKEN.findall(term.casefold().replace("’", "'"))]
+    while words and words[0] in ("a", "an", "the"):
+        words = words[1:]
+    if not words:
+        return ""
+    words[-1] = _singular_word(words[-1])
+    return " ".join(words)
+
+
+def _candidates(sentence: str) -> Iterable[tuple[str, str]]:
+    """(key, surface) for runs of 1-4 content words in a sentence."""
+    toks = _TOKEN.findall(sentence)
+    if toks and toks[0][:1].isupper() and toks[0][1:].islower():
+        toks[0] = toks[0].lower()  # a capital that only marks the sentence start
+    run: list[str] = []
+    for tok in toks + ["."]:
+        low = tok.lower()
+        if tok == "." or low in STOPWORDS or len(low) < 3 and not tok.isupper():
+            for n in (1, 2, 3):
+                for i in range(len(run) - n + 1):
+                    surf = " ".join(run[i:i + n])
+                    yield _key(surf), surf
+            run = []
+        else:
+            run.append(tok)
+
+
+# -- definitions in running text --------------------------------------------------------------------
+
+_DEF_SUBJECT = re.compile(
+    r"^(?:(?:In|For)\s+[^,]{2,40},\s+)?(?:An?|The)?\s*(?P<term>[A-Za-z][\w\-']*(?:\s+[\w\-']+){0,3}?)\s*"
+    r"(?:\([^)]{1,60}\)\s*)?,?\s*(?:is|are)\s+(?:defined\s+as|called|known\s+as|(?:an?|the)\s+"
+    r"(?:\w+\s+){0,6}?(?:that|which|who|in\s+which|by\s+which|of|where|whose|used|for|with|consisting|"
+    r"made|found|between|to)\b)", re.I)
+_DEF_VERB = re.compile(
+    r"^(?:An?|The)?\s*(?P<term>[A-Za-z][\w\-']*(?:\s+[\w\-']+){0,3}?)\s*(?:\([^)]{1,60}\)\s*)?,?\s*"
+    r"(?:refers?\s+to|is\s+defined\s+as|are\s+defined\s+as|means|denotes|is\s+the\s+(?:term|name)\s+"
+    r"(?:for|given\s+to)|describes?\s+(?:the|a|an|how))\b", re.I)
+_DEF_CALLED = re.compile(
+    r"\b(?:is|are|was|were|be)\s+(?:often\s+|also\s+|usually\s+|commonly\s+|sometimes\s+)?(?:called|termed|"
+    r"known\s+as|referred\s+to\s+as|defined\s+as|named)\s+(?:an?\s+|the\s+)?[\"“‘']?(?P<term>[a-zA-Z][\w\-']*"
+    r"(?:\s+[a-z][\w\-']*){0,3}?)[\"”’']?\s*(?:[.,;:(]|$|\s+(?:or|and|because|when|if|in|by|which)\b)")
+_DEF_WE_CALL = re.compile(
+    r"\b(?:we|scientists|economists|psychologists|researchers|biologists|philosophers|sociologists)\s+"
+    r"(?:call|define|term|refer\s+to)\s+(?:this|these|it|them|such\s+\w+)\s+(?:as\s+)?(?:an?\s+|the\s+)?"
+    r"[\"“‘']?(?P<term>[a-zA-Z][\w\-']*(?:\s+[a-z][\w\-']*){0,3}?)[\"”’']?\s*[.,;]", re.I)
+_APPOSITIVE = re.compile(
+    r"^(?:An?|The)?\s*(?P<term>[A-Za-z][\w\-']*(?:\s+[\w\-']+){0,2}?),\s+(?:or\s+|also\s+called\s+)?"
+    r"(?:an?|the)\s+[\w\-']+(?:\s+[\w\-']+){0,8}?\s+(?:that|which|who|of|in|used|where)\b[^,]{3,120},\s", re.I)
+
+
+def defined_terms(sentence: str) -> list[tuple[str, int]]:
+    """Terms a sentence defines, with a strength (0 strongest): 'X is called Y' names Y."""
+    out: list[tuple[str, int]] = []
+    for rank, pat in ((0, _DEF_CALLED), (0, _DEF_WE_CALL), (0, _DEF_VERB), (1, _DEF_SUBJECT), (2, _APPOSITIVE)):
+        m = pat.search(sentence)
+        if m:
+            term = m.group("term").strip(" ,'\"“”‘’")
+            if term and _key(term) and _key(term).split()[-1] not in STOPWORDS and len(term) > 2 \
+                    and term.lower().split()[0] not in ("it", "this", "that", "these", "those", "there",
+                                                         "they", "he", "she", "we", "which", "what", "one",
+                                                         "such", "here", "its"):
+                out.append((term, rank))
+    return out
+
+
+def defines(sentence: str, term: str) -> int | None:
+    """How strongly a sentence defines term (0 best, 2 weakest), or None when it does not."""
+    t = re.escape(term).replace(r"\ ", r"\s+")
+    tp = rf"{t}(?:e?s)?"
+    low_term = _key(term)
+    for found, rank in defined_terms(sentence):
+        if _key(found) == low_term:
+            return rank
+    pats = (
+        (0, rf"^(?:An?\s+|The\s+)?{tp}\s*(?:\([^)]{{1,60}}\)\s*)?,?\s*(?:refers?\s+to|is\s+defined\s+as|are\s+"
+            rf"defined\s+as|means|denotes)\b"),
+        (0, rf"\b(?:called|termed|known\s+as|referred\s+to\s+as|defined\s+as)\s+(?:an?\s+|the\s+)?[\"“‘']?{tp}\b"),
+        (1, rf"^(?:An?\s+|The\s+)?{tp}\s*(?:\([^)]{{1,60}}\)\s*)?,?\s*(?:is|are)\s+(?:an?|the|any|one)\s+"),
+        (2, rf"^(?:An?\s+|The\s+)?{tp},\s+(?:an?|the)\s+[^,]{{6,120}},"),
+    )
+    for rank, pat in pats:
+        if re.search(pat, sentence, re.I):
+            return rank
+    return None
+
+
+# -- relations --------------------------------------------------------------------------------------
+
+_REL_PATTERNS: list[tuple[str, str, bool]] = [  # (label, regex between A and B, reversed)
+    (IS_A, r"\s+(?:is|are)\s+(?:a|an|one)\s+(?:\w+\s+)?(?:kind|type|form|class|sort|category|variety|subset)s?"
+           r"\s+of\s+(?:\w+\s+)?", False),
+    (EXAMPLE_OF, r"\s+(?:is|are)\s+(?:an?\s+)?(?:example|instance|case)s?\s+of\s+(?:an?\s+|the\s+)?", False),
+    (IS_A, r"\s+(?:is|are)\s+(?:a|an)\s+(?:[a-z\-]+\s+){0,2}?", False),
+    (PART_OF, r"\s+(?:is|are)\s+(?:an?\s+)?(?:part|component|element|member|constituent)s?\s+of\s+"
+              r"(?:an?\s+|the\s+)?", False),
+    (PART_OF, r"\s+(?:consists?\s+of|contains?|includes?|comprises?|is\s+made\s+up\s+of|is\s+composed\s+of)\s+"
+              r"(?:[a-z\-]+\s+){0,3}?", True),
+    (CAUSES, r"\s+(?:causes?|caused|leads?\s+to|led\s+to|results?\s+in|resulted\s+in|gives?\s+rise\s+to|"
+             r"triggers?|brings?\s+about|produces?|produced|increases?|decreases?|reduces?)\s+(?:an?\s+|the\s+)?"
+             r"(?:[a-z\-]+\s+){0,2}?", False),
+    (CONTRASTS, r"\s+(?:differs?\s+from|contrasts?\s+with|is\s+(?:the\s+)?opposite\s+of|is\s+unlike|"
+                r"unlike|whereas|while|as\s+opposed\s+to|rather\s+than|in\s+contrast\s+to|versus|vs\.?)\s+"
+                r"(?:an?\s+|the\s+)?(?:[a-z\-]+\s+){0,4}?", False),
+    (ARGUES_FOR, r"\s+(?:argues?|argued|contends?|claims?|maintains?|holds?)\s+(?:for|that)\s+(?:\w+\s+){0,4}?",
+     False),
+    (DEPENDS_ON, r"\s+(?:depends?\s+on|relies\s+on|requires?|needs?)\s+(?:an?\s+|the\s+)?(?:[a-z\-]+\s+){0,2}?",
+     False),
+    (USED_FOR, r"\s+(?:is|are)\s+used\s+(?:to|for|in)\s+(?:\w+\s+){0,3}?", False),
+]
+
+
+def _relations_in(sentence: str, present: list[tuple[int, int, str]]) -> list[tuple[str, str, str]]:
+    """Typed relations stated between concepts found at (start, end, term) in one sentence."""
+    out = []
+    present = sorted(present)
+    for i in range(len(present)):
+        for j in range(i + 1, len(present)):
+            a0, a1, ta = present[i]
+            b0, b1, tb = present[j]
+            if ta == tb or b0 < a1:
+                continue
+            between = " " + sentence[a1:b0].strip() + " " if b0 > a1 else " "
+            if len(between) > 70:
+                continue
+            between = re.sub(r"^\s*(?:\([^)]*\)|,)\s*", " ", between)
+            for label, pat, rev in _REL_PATTERNS:
+                if re.fullmatch(pat + r"\s*", between + " ", re.I):
+                    out.append((tb, ta, label) if rev else (ta, tb, label))
+                    break
+    return out
+
+
+# -- the analysis ---------------------------------------------------------------------------------
+
+MAX_CONCEPTS = 400
+MAX_MENTIONS = 60
+
+
+def analyze_document(doc: Document, *, cancel: CancelToken = NEVER, max_concepts: int = MAX_CONCEPTS,
+                     ) -> SourceAnalysis:
+    """The analysis of one document; deterministic, offline, and linear in its length."""
+    sentences: list[Sentence] = []
+    glossary: list[GlossaryEntry] = []
+    emphasis: Counter[str] = Counter()
+    chapters: list[str] = []
+    headings: list[str] = []
+    blocks = doc.blocks
+    for bi, block in enumerate(blocks):
+        if bi % 500 == 0:
+            cancel.check()
+        path = tuple(block.heading_path)
+        chapter = path[0] if path else ""
+        if chapter and chapter not in chapters and not _GLOSSARY_HEAD.match(chapter) and \
+                not _SKIP_HEAD.match(chapter) and not _INDEX_HEAD.match(chapter):
+            chapters.append(chapter)
+        kind = (block.kind or "paragraph").lower()
+        text = block.text.strip()
+        if not text:
+            continue
+        for mark in getattr(block, "emphasis", None) or ():
+            emphasis[_key(mark)] += 1
+        if kind == "heading":
+            headings.append(text)
+            if not path and text not in chapters and (block.level or 1) <= 1 and not _GLOSSARY_HEAD.match(text) \
+                    and not _SKIP_HEAD.match(text) and not _INDEX_HEAD.match(text):
+                chapters.append(text)
+            continue
+        section_names = [h for h in path]
+        if _kind_is(kind, GLOSSARY_KINDS) or any(_GLOSSARY_HEAD.match(h) for h in section_names[-2:]):
+            entry = _glossary_from_block(block, chapter)
+            if entry is not None:
+                entry.source = "glossary" if (_kind_is(kind, GLOSSARY_KINDS) or any(
+                    re.match(r"^\s*(?:\d+(?:\.\d+)*\s+)?glossary", h, re.I) for h in section_names)) else "key-terms"
+                glossary.append(entry)
+            elif kind == "list_item" and len(text.split()) <= 6 and not text.endswith("."):
+                glossary.append(GlossaryEntry(text.strip(" •*-"), "", block.page, " > ".join(path), chapter,
+                                              "key-terms"))
+            continue
+        if any(_INDEX_HEAD.match(h) for h in section_names):
+            m = _INDEX_ENTRY.match(text)
+            if m:
+                glossary.append(GlossaryEntry(m.group("term").strip(), "", block.page, " > ".join(path), chapter,
+                                              "index"))
+            continue
+        if _kind_is(kind, NON_PROSE_KINDS) or any(_SKIP_HEAD.match(h) for h in section_names):
+            continue
+        exercise = any(_EXERCISE_HEAD.match(h) for h in section_names)
+        for line_off, line in _lines(block.text):
+            if is_caption(line) or _PAGE_NUM.match(line) or looks_like_reference(line):
+                continue
+            for off, s in split_sentences(line):
+                if not _is_prose_sentence(s):
+                    continue
+                skind = PROSE
+                if kind == "quote" or _mostly_quoted(s):
+                    skind = QUOTE
+                elif s.rstrip().endswith("?") or exercise:
+                    skind = QUESTION
+                elif kind == "list_item":
+                    skind = LIST
+                start = block.start + line_off + off
+                sentences.append(Sentence(s, block.page, " > ".join(path), chapter, skind, start, start + len(s)))
+    cancel.check()
+    concepts = _rank_concepts(sentences, glossary, emphasis, headings, cancel, max_concepts)
+    relations = _find_relations(sentences, concepts, cancel)
+    return SourceAnalysis(title=doc.title, sentences=sentences, glossary=glossary, concepts=concepts,
+                          relations=relations, chapters=chapters)
+
+
+_QUOTED = re.compile(r"[“\"]([^”\"]{3,})[”\"]")
+
+
+def _mostly_quoted(s: str) -> bool:
+    """A quotation (of a primary text, a speaker): never a definition or a quiz statement."""
+    quoted = sum(len(m.group(1)) for m in _QUOTED.finditer(s))
+    return quoted >= 0.4 * len(s) or (s[:1] in "“\"" and quoted >= 0.25 * len(s))
+
+
+def _lines(text: str) -> list[tuple[int, str]]:
+    out = []
+    pos = 0
+    for line in text.split("\n"):
+        stripped = line.strip()
+        if stripped:
+            out.append((pos + line.index(stripped[0]), stripped))
+        pos += len(line) + 1
+    return out
+
+
+def _rank_concepts(sentences: Sequence[Sentence], glossary: Sequence[GlossaryEntry], emphasis: Counter,
+                   headings: Sequence[str], cancel: CancelToken, limit: int) -> list[ConceptInfo]:
+    tf: Counter[str] = Counter()
+    surface: dict[str, Counter[str]] = defaultdict(Counter)
+    sections: dict[str, set[str]] = defaultdict(set)
+    chapter_count: dict[str, Counter[str]] = defaultdict(Counter)
+    where: dict[str, list[int]] = defaultdict(list)
+    defined: dict[str, tuple[int, int]] = {}  # key -> (rank, sentence index)
+    all_sections: set[str] = set()
+    for si, s in enumerate(sentences):
+        if si % 2000 == 0:
+            cancel.check()
+        all_sections.add(s.section)
+        seen: set[str] = set()
+        for key, surf in _candidates(s.text):
+            if not key:
+                continue
+            tf[key] += 1
+            surface[key][surf] += 1
+            if key not in seen:
+                seen.add(key)
+                sections[key].add(s.section)
+                chapter_count[key][s.chapter] += 1
+                if len(where[key]) < MAX_MENTIONS:
+                    where[key].append(si)
+        if s.kind in (PROSE, LIST):
+            for term, rank in defined_terms(s.text):
+                k = _key(term)
+                if k and (k not in defined or rank < defined[k][0]):
+                    defined[k] = (rank, si)
+                    if k not in surface:
+                        surface[k][term] += 1
+    gloss: dict[str, GlossaryEntry] = {}
+    for g in glossary:
+        k = _key(g.term)
+        if not k:
+            continue
+        prev = gloss.get(k)
+        if prev is None or (not prev.definition and g.definition) or (prev.source != "glossary" and
+                                                                       g.source == "glossary" and g.definition):
+            gloss[k] = g
+        surface[k][g.term] += 1
+    heading_keys: set[str] = set()
+    for h in headings:
+        for key, _ in _candidates(h):
+            heading_keys.add(key)
+    n_sections = max(1, len(all_sections))
+    scored: list[tuple[float, str, list[str]]] = []
+    for key in set(tf) | set(gloss) | set(defined):
+        words = key.split()
+        freq = tf.get(key, 0)
+        signals: list[str] = []
+        if key in gloss:
+            signals.append(gloss[key].source)
+        if key in defined:
+            signals.append("defined")
+        if emphasis.get(key):
+            signals.append("emphasis")
+        if key in heading_keys:
+            signals.append("heading")
+        if freq < 2 and not signals:
+            continue
+        if words[-1] in STOPWORDS or (len(words) == 1 and len(key) < 3):
+            continue
+        spread = len(sections.get(key, ()))
+        score = math.log1p(freq) * (1.0 + math.log1p(spread))
+        # A term spread thinly and evenly over everything is generic ("world", "life").
+        if spread > 0.5 * n_sections and n_sections >= 6 and freq < 3 * spread:
+            score *= 0.5
+        score *= 1.0 + 0.3 * (len(words) - 1) if len(words) <= 3 else 0.6
+        if words[-1] in GENERIC:
+            score *= 0.25 if len(words) == 1 else 0.7
+        if any(w in GENERIC for w in words[:-1]):
+            score *= 0.7
+        if "glossary" in signals:
+            score = score * 3.0 + 100.0
+        elif "key-terms" in signals:
+            score = score * 2.5 + 60.0
+        if "index" in signals:
+            score = score * 1.5 + 10.0
+        if "defined" in signals:
+            rank = defined[key][0]
+            score = score * (2.5 if rank == 0 else 1.8 if rank == 1 else 1.3) + (8.0 if rank == 0 else 3.0)
+        if "emphasis" in signals:
+            score = score * 2.0 + 10.0
+        if "heading" in signals:
+            score *= 1.4
+        scored.append((score, key, signals))
+    scored.sort(key=lambda x: (-x[0], x[1]))
+
+    chosen: list[ConceptInfo] = []
+    taken: set[str] = set()
+    for score, key, signals in scored:
+        if len(chosen) >= limit:
+            break
+        cancel.check()
+        if key in taken:
+            continue
+        words = key.split()
+        strong = bool({"glossary", "key-terms"} & set(signals))
+        # a fragment of a longer chosen term ("acid" of "amino acid") adds nothing unless marked itself
+        if not strong and len(words) == 1 and any(key in t.split() for t in taken if len(t.split()) > 1) \
+                and "defined" not in signals:
+            continue
+        surf = surface[key]
+        term = gloss[key].term if key in gloss else sorted(surf.items(), key=lambda kv: (-kv[1], _case_rank(kv[0]),
+                                                                                         kv[0]))[0][0]
+        term = _display_case(term)
+        definition = _definition_for(key, term, gloss.get(key), defined.get(key), where.get(key, []), sentences)
+        chaps = [c for c, _ in sorted(chapter_count.get(key, Counter()).items(), key=lambda kv: (-kv[1], kv[0]))]
+        if not chaps and key in gloss and gloss[key].chapter:
+            chaps = [gloss[key].chapter]
+        aliases = sorted({_display_case(a) for a in surf} - {term}, key=lambda a: (len(a), a))[:6]
+        chosen.append(ConceptInfo(term=term, key=key, score=round(score, 4), signals=signals, aliases=aliases,
+                                  chapters=chaps[:6], mentions=where.get(key, [])[:MAX_MENTIONS],
+                                  count=tf.get(key, 0), definition=definition,
+                                  kind="name" if term[:1].isupper() and not term.isupper() else "term"))
+        taken.add(key)
+    return chosen
+
+
+def _case_rank(surface: str) -> int:
+    return 0 if surface.islower() else 1
+
+
+def _display_case(term: str) -> str:
+    """Lower a capital that only marks a sentence start ('Photosynthesis' -> 'photosynthesis')."""
+    words = term.split()
+    if len(words) >= 1 and words[0][:1].isupper() and words[0][1:].islower() and all(
+            w.islower() for w in words[1:]) and len(words[0]) > 1:
+        return term[:1].lower() + term[1:] if len(words) > 1 else term
+    return term
+
+
+def _definition_for(key: str, term: str, gloss: GlossaryEntry | None, defined: tuple[int, int] | None,
+                    mentions: Sequence[int], sentences: Sequence[Sentence]) -> Definition | None:
+    if gloss is not None and gloss.definition:
+        return Definition(gloss.definition, GLOSSARY, None, gloss.page, gloss.section)
+    best: tuple[int, int, int] | None = None  # (rank, length penalty, index)
+    if defined is not None and sentences[defined[1]].kind in (PROSE, LIST):
+        best = (defined[0], _len_penalty(sentences[defined[1]].text), defined[1])
+    for si in mentions:
+        s = sentences[si]
+        if s.kind not in (PROSE, LIST):
+            continue
+        rank = defines(s.text, term)
+        if rank is None:
+            continue
+        cand = (rank, _len_penalty(s.text), si)
+        if best is None or cand < best:
+            best = cand
+    if best is not None:
+        s = sentences[best[2]]
+        return Definition(s.text, DEFINED, best[2], s.page, s.section)
+    # No defining sentence: the one that best explains it, labelled as such.
+    pick: tuple[float, int] | None = None
+    pat = re.compile(rf"\b{re.escape(term)}", re.I)
+    for si in mentions:
+        s = sentences[si]
+        if s.kind != PROSE:
+            continue
+        m = pat.search(s.text)
+        if not m:
+            continue
+        words = len(s.text.split())
+        value = (1.0 if m.start() < 40 else 0.5) + (1.0 if 10 <= words <= 40 else 0.3) + \
+            (0.5 if re.search(r"\b(?:is|are|means|involves|describes|explains)\b", s.text) else 0.0)
+        if pick is None or value > pick[0]:
+            pick = (value, si)
+    if pick is not None:
+        s = sentences[pick[1]]
+        return Definition(s.text, EXPLAINED, pick[1], s.page, s.section)
+    return None
+
+
+def _len_penalty(text: str) -> int:
+    words = len(text.split())
+    return 0 if 8 <= words <= 45 else 1 if words <= 70 else 2
+
+
+def _find_relations(sentences: Sequence[Sentence], concepts: Sequence[ConceptInfo], cancel: CancelToken,
+                    top: int = 150) -> list[RelationInfo]:
+    """Typed relations between the top concepts, each with the sentence that states it."""
+    focus = concepts[:top]
+    if len(focus) < 2:
+        return []
+    forms: dict[str, str] = {}
+    for c in focus:
+        for f in [c.term, *c.aliases]:
+            if len(f) >= 3:
+                forms.setdefault(f.lower(), c.term)
+    alternation = "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True))
+    finder = re.compile(rf"\b(?:{alternation})(?:e?s)?\b", re.I)
+    candidate_sentences: set[int] = set()
+    for c in focus:
+        candidate_sentences.update(c.mentions)
+    found: dict[tuple[str, str, str], RelationInfo] = {}
+    for n, si in enumerate(sorted(candidate_sentences)):
+        if n % 1000 == 0:
+            cancel.check()
+        s = sentences[si]
+        if s.kind not in (PROSE, LIST):
+            continue
+        present = []
+        for m in finder.finditer(s.text):
+            word = m.group(0).lower()
+            term = forms.get(word) or forms.get(re.sub(r"e?s$", "", word))
+            if term:
+                present.append((m.start(), m.end(), term))
+        if len(present) < 2:
+            continue
+        for src, dst, label in _relations_in(s.text, present):
+            k = (src, dst, label)
+            if k in found:
+                found[k].weight += 1
+            else:
+                found[k] = RelationInfo(src, dst, label, si, 1.0)
+    return sorted(found.values(), key=lambda r: (-r.weight, r.source, r.target, r.label))
+
+
+def document_from_passages(title: str, passages: Sequence[Any]) -> Document:
+    """A Document rebuilt from stored passages (one block per line), for when the original is gone."""
+    blocks = []
+    for p in passages:
+        path = tuple(h for h in (p.heading_path or "").split(" > ") if h)
+        for line in p.text.split("\n"):
+            if line.strip():
+                blocks.append(Block(text=line.strip(), kind="paragraph", page=p.page, heading_path=path))
+    return Document(title=title, blocks=blocks)
