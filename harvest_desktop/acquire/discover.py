@@ -7,7 +7,9 @@ from pathlib import Path
 from typing import Iterable
 from urllib.parse import unquote, urlsplit
 
-from harvest_desktop.acquire.files import FORMATS, is_supported
+from harvest_desktop.acquire.files import (FORMATS, display_name, is_valid_name,
+                                          not_regular_reason, read_capped)
+from harvest_desktop.core.errors import KnownError
 
 MAX_FOLDER_ITEMS = 10_000
 URL_LIST_SUFFIXES = {".urls", ".uris", ".uri"}
@@ -44,10 +46,8 @@ def _url_list(path: Path) -> list[str] | None:
     if suffix not in URL_LIST_SUFFIXES and suffix != ".txt":
         return None
     try:
-        if path.stat().st_size > 5 * 1024 * 1024:
-            return None
-        data = path.read_bytes()
-    except OSError:
+        data = read_capped(path, 5 * 1024 * 1024)  # regular files only: never a FIFO or /dev/zero
+    except KnownError:
         return None
     text = data.decode("utf-8", errors="replace")
     if suffix in URL_LIST_SUFFIXES or is_url_list_text(text):
@@ -87,17 +87,35 @@ def expand_items(items: Iterable[str | Path], *, kinds: Iterable[str] | None = N
             errors.append((item, f"'{scheme}:' addresses are not fetched; only http and https URLs are"))
             continue
         path = Path(item).expanduser()
+        if not is_valid_name(path):
+            errors.append((display_name(item), "the name is not valid UTF-8, so it cannot be stored "
+                           "(rename the file or folder)"))
+            continue
         if path.is_dir():
             count = 0
             stop = False
-            for root, dirs, files in os.walk(path):
+
+            def unreadable(exc: OSError) -> None:
+                errors.append((display_name(exc.filename or path),
+                               f"the folder cannot be opened ({exc.strerror}); skipped"))
+
+            for root, dirs, files in os.walk(path, onerror=unreadable):  # links to folders not followed
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 for fname in sorted(files):
                     if fname.startswith("."):
                         continue
                     fpath = Path(root) / fname
                     if _wanted(fpath, wanted):
-                        add("file", str(fpath.resolve()), fpath.name)
+                        # Each odd entry costs its own line, never the batch.
+                        if not is_valid_name(fpath):
+                            errors.append((display_name(fpath), "the name is not valid UTF-8, so it cannot "
+                                           "be stored (rename the file)"))
+                            continue
+                        reason = not_regular_reason(fpath)
+                        if reason:
+                            errors.append((display_name(fpath), reason))
+                            continue
+                        add("file", os.path.realpath(fpath), fpath.name)
                         count += 1
                         if count >= MAX_FOLDER_ITEMS:
                             errors.append((str(path), f"stopped after {MAX_FOLDER_ITEMS} files in this folder"))
@@ -108,17 +126,17 @@ def expand_items(items: Iterable[str | Path], *, kinds: Iterable[str] | None = N
             if count == 0:
                 what = "files of the chosen types" if wanted is not None else "supported files"
                 errors.append((str(path), f"the folder has no {what}"))
-        elif path.exists():
+        elif not os.path.lexists(path):
+            errors.append((item, "no such file or folder (check the path)"))
+        elif reason := not_regular_reason(path):
+            errors.append((display_name(item), reason))
+        else:
             urls = _url_list(path)
             if urls is not None:
                 if not urls:
                     errors.append((str(path), "the URL list has no http or https addresses"))
                 for url in urls:
                     add("url", url, url)
-            elif is_supported(path):
-                add("file", str(path.resolve()), path.name)
-            else:
-                add("file", str(path.resolve()), path.name)  # the reader explains what is supported
-        else:
-            errors.append((item, "no such file or folder (check the path)"))
+            else:  # an unsupported type still goes in: the reader explains what is supported
+                add("file", os.path.realpath(path), path.name)
     return found, errors

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import importlib
-
+import os
+import stat
 from pathlib import Path
 
 from harvest_desktop.core.document import Document
@@ -58,36 +60,121 @@ READERS: dict[str, tuple[str, str, str]] = {
     "text": ("harvest_desktop.acquire.text", "read_text", ""),
 }
 
+# -- what a path is, and reading it without surprises ----------------------------------------------
+_KIND_NAMES = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe (FIFO)"),
+               (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+               (stat.S_ISSOCK, "a socket"))
+
+
+def display_name(text: str | os.PathLike[str]) -> str:
+    """A file name or path safe to print on one line: bytes that are not UTF-8 and control
+    characters (a newline could forge a row of `harvest list`) are shown as escapes."""
+    raw = os.fsencode(text) if not isinstance(text, str) else text.encode("utf-8", "surrogateescape")
+    shown = raw.decode("utf-8", "backslashreplace")
+    return "".join(ch if ch.isprintable() or ch == " " else ch.encode("unicode_escape").decode("ascii")
+                   for ch in shown)
+
+
+def is_valid_name(path: str | Path) -> bool:
+    """True when the path is valid UTF-8 (it can be stored, shown and typed back)."""
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def not_regular_reason(path: str | Path) -> str | None:
+    """Why this is not a regular file Harvest may read (by lstat, links followed to their end),
+    or None when it is one. Symlink loops, FIFOs, devices, sockets and folders all have a reason."""
+    path = Path(path)
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return "the file does not exist"
+    except OSError as exc:
+        return f"the file cannot be examined ({exc.strerror})"
+    if stat.S_ISLNK(st.st_mode):
+        try:
+            st = os.stat(path)
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                return "a symbolic link loop (the link points back at itself)"
+            if exc.errno == errno.ENOENT:
+                return "a symbolic link to a file that does not exist"
+            return f"the link's target cannot be examined ({exc.strerror})"
+        what = _kind_name(st.st_mode)
+        return f"a symbolic link to {what}, not a regular file; skipped" if what else None
+    what = _kind_name(st.st_mode)
+    return f"{what}, not a regular file; skipped" if what else None
+
+
+def _kind_name(mode: int) -> str | None:
+    if stat.S_ISREG(mode):
+        return None
+    for test, name in _KIND_NAMES:
+        if test(mode):
+            return name
+    return "not a regular file"
+
+
+def read_capped(path: str | Path, cap: int, *, item: str | None = None) -> bytes:
+    """Read at most cap bytes of a regular file; raises LimitExceeded past the cap.
+
+    Opened non-blocking and checked on the open descriptor, so a FIFO or device swapped in after
+    a check can neither hang the read nor stream forever."""
+    path = Path(path)
+    item = item or display_name(path)
+    reason = not_regular_reason(path)
+    if reason:
+        raise BadInput(reason, item=item)
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        raise BadInput(f"the file cannot be opened ({exc.strerror})", item=item,
+                       hint="check its permissions") from None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise BadInput(f"{_kind_name(st.st_mode)}, not a regular file; skipped", item=item)
+        if st.st_size > cap:
+            raise LimitExceeded(f"the file is {_mb(st.st_size)} MB, over the limit of {_mb(cap)} MB "
+                                "(setting: max file size)", item=item)
+        chunks: list[bytes] = []
+        total = 0
+        while total <= cap:
+            block = os.read(fd, min(1024 * 1024, cap + 1 - total))
+            if not block:
+                break
+            chunks.append(block)
+            total += len(block)
+    except OSError as exc:
+        raise BadInput(f"the file cannot be read ({exc.strerror})", item=item) from None
+    finally:
+        os.close(fd)
+    if total > cap:
+        raise LimitExceeded(f"the file grew past the limit of {_mb(cap)} MB while being read "
+                            "(setting: max file size)", item=item)
+    return b"".join(chunks)
+
+
+def _mb(n: int) -> str:
+    return f"{n / (1024 * 1024):,.0f}"
+
+
 def read_file(path: str | Path, limits: HarvestLimits | None = None) -> Document:
     """Read one local file into a Document; raises KnownError subclasses naming the file."""
     path = Path(path)
     limits = limits or HarvestLimits()
-    item = path.name
+    item = display_name(path.name)
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
         raise UnsupportedFormat(f"files of type '{suffix or 'no extension'}' are not supported", item=item,
                                 hint="supported: " + ", ".join(sorted(SUPPORTED_SUFFIXES)))
-    try:
-        size = path.stat().st_size
-    except FileNotFoundError:
-        raise BadInput("the file does not exist", item=str(path)) from None
-    except OSError as exc:
-        raise BadInput(f"the file cannot be opened ({exc.strerror})", item=str(path)) from None
-    if path.is_dir():
-        raise BadInput("this is a folder, not a file", item=str(path))
-    if size > limits.max_file_bytes:
-        raise LimitExceeded(f"the file is {size / (1024 * 1024):,.0f} MB, over the limit of "
-                            f"{limits.max_file_bytes / (1024 * 1024):,.0f} MB (setting: max file size)", item=item)
-    try:
-        with path.open("rb") as fh:
-            data = fh.read(limits.max_file_bytes + 1)
-    except OSError as exc:
-        raise BadInput(f"the file cannot be read ({exc.strerror})", item=str(path),
-                       hint="check its permissions") from None
-    if len(data) > limits.max_file_bytes:
-        raise LimitExceeded("the file grew past the limit of "
-                            f"{limits.max_file_bytes / (1024 * 1024):,.0f} MB while being read "
-                            "(setting: max file size)", item=item)
+    if os.path.isdir(path):
+        raise BadInput("this is a folder, not a file", item=display_name(path))
+    data = read_capped(path, limits.max_file_bytes, item=item)
     doc = read_bytes(path, data, limits)
     doc.attribution.location = str(path)
     return doc

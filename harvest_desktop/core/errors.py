@@ -50,5 +50,31 @@ class NeedsModel(KnownError):
     """The chosen format needs a generative model that is not configured."""
 
 
+class StorageError(KnownError):
+    """The library's storage said no: disk full, damaged file, read-only folder, another writer."""
+
+
+class DiskFull(StorageError):
+    """No space left where the library (or an output) is written; nothing stored is lost."""
+
+
+class LibraryDamaged(StorageError):
+    """The library file is not a valid database any more; a copy is kept and `harvest repair` offered."""
+
+    def __init__(self, message: str, *, item: str | None = None, hint: str | None = None,
+                 path: str | None = None, copy: str | None = None) -> None:
+        super().__init__(message, item=item, hint=hint)
+        self.path = path
+        self.copy = copy
+
+
+class LibraryBusy(StorageError):
+    """Another Harvest process held the write lock for longer than the bounded wait."""
+
+
+class LibraryReadOnly(StorageError):
+    """The library's folder cannot be written; only reading commands work."""
+
+
 class Cancelled(Exception):
     """Cancellation is not an error: callers stop quietly and show no dialog."""

@@ -40,6 +40,8 @@ _NAMED_SECRET = re.compile(
     r"(?P<sep>[\"']?\s*(?:[:=]|\s)\s*[\"']?\s*(?:bearer\s+|basic\s+|token\s+)?)"
     r"(?P<value>[A-Za-z0-9+/_\-\.~=]{16,})"
 )
+# Credentials inside a URL: scheme://user:password@host (or just a token before the @).
+_URL_USERINFO = re.compile(r"(?i)\b(?P<scheme>[a-z][a-z0-9+.\-]*://)(?P<userinfo>[^\s/@:]+(?::[^\s/@]*)?)@")
 _BEARER = re.compile(r"(?i)\b(?P<scheme>bearer|basic)\s+(?P<value>[A-Za-z0-9+/_\-\.~=]{12,})")
 
 
@@ -49,6 +51,7 @@ def redact(text: str) -> str:
         return text
     for pattern in _KEY_PATTERNS:
         text = pattern.sub(MASK, text)
+    text = _URL_USERINFO.sub(lambda m: f"{m.group('scheme')}{MASK}@", text)
     text = _NAMED_SECRET.sub(_mask_named, text)
     text = _BEARER.sub(lambda m: f"{m.group('scheme')} {MASK}", text)
     return text
@@ -97,20 +100,50 @@ def _remove_our_handlers() -> None:
             handler.close()
 
 
-def setup_logging(level: int = logging.INFO, console: bool = False) -> Path:
-    """Send the app's logs to a rotating file (and optionally stderr); safe to call again."""
+class _QuietRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """A log file that cannot be written (disk full, folder gone read-only) is given up quietly:
+    logging must never print tracebacks over the app's own one-line messages."""
+
+    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 (logging's name)
+        self.failed = True
+        try:
+            if self.stream:
+                self.stream.close()
+        except OSError:
+            pass
+        self.stream = None  # type: ignore[assignment]
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if getattr(self, "failed", False):
+            return
+        super().emit(record)
+
+
+def setup_logging(level: int = logging.INFO, console: bool = False) -> Path | None:
+    """Send the app's logs to a rotating file (and optionally stderr); safe to call again.
+
+    When the log file cannot be opened (a read-only or missing data folder) warnings go to stderr
+    instead and None is returned; the app carries on."""
     global _current_log_path
     _remove_our_handlers()
     root = logging.getLogger()
 
-    log_path = paths.logs_dir() / LOG_FILE_NAME
     formatter = logging.Formatter(FORMAT)
     redactor = RedactingFilter()
-
-    file_handler = logging.handlers.RotatingFileHandler(
-        log_path, maxBytes=MAX_BYTES, backupCount=BACKUP_COUNT, encoding="utf-8", delay=False
-    )
-    file_handler.setLevel(level)
+    log_path: Path | None = None
+    try:
+        log_path = paths.logs_dir() / LOG_FILE_NAME
+        file_handler: logging.Handler = _QuietRotatingFileHandler(
+            log_path, maxBytes=MAX_BYTES, backupCount=BACKUP_COUNT, encoding="utf-8", delay=False
+        )
+    except OSError:
+        log_path = None
+        file_handler = logging.StreamHandler(sys.stderr)
+        level_for_stderr = max(level, logging.WARNING)
+        file_handler.setLevel(level_for_stderr)
+        console = False
+    else:
+        file_handler.setLevel(level)
     file_handler.setFormatter(formatter)
     file_handler.addFilter(redactor)
     setattr(file_handler, _MARK, True)

@@ -17,6 +17,7 @@ def output(library, tmp_path):
 
 
 def test_pdf_export_reads_back_with_concepts_and_citations(library, output, tmp_path):
+    (tmp_path / "out").mkdir()  # a missing folder is an error, never created silently
     target = library.export(output.id, tmp_path / "out" / "guide.pdf")
     assert target.read_bytes().startswith(b"%PDF")
     text = pdf_text(target)
