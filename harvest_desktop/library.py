@@ -165,7 +165,9 @@ class Library:
 
         queued: list[m.Source] = []
         problems: list[ItemResult] = []
-        found, errors = expand_items(items)
+        notes: list[tuple[str, str]] = []
+        found, errors = expand_items(items, notes=notes)
+        problems.extend(ItemResult(loc, True, msg) for loc, msg in notes)
         problems.extend(ItemResult(loc, False, msg) for loc, msg in errors)
         with self.db.write() as s:
             for kind, location, name in found:
@@ -200,9 +202,12 @@ class Library:
         Other items pass through; a page whose links cannot be read stays in, with a problem line."""
         out: list[str] = []
         problems: list[ItemResult] = []
+        from harvest_desktop.net import strip_userinfo
+
         for item in items:
-            found = [item]
+            found = [item]  # kept as given: enqueue() drops a login and tells the person
             if _looks_like_url(item):
+                item = strip_userinfo(item)[0]
                 try:
                     found += await self.web.section_links(item, cancel)
                 except KnownError as exc:

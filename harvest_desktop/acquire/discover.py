@@ -10,9 +10,12 @@ from urllib.parse import unquote, urlsplit
 from harvest_desktop.acquire.files import (FORMATS, display_name, is_valid_name,
                                           not_regular_reason, read_capped)
 from harvest_desktop.core.errors import KnownError
+from harvest_desktop.net.policy import strip_userinfo
 
 MAX_FOLDER_ITEMS = 10_000
 URL_LIST_SUFFIXES = {".urls", ".uris", ".uri"}
+LOGIN_DROPPED = ("the login written in the address (user:password@) was dropped: Harvest never stores, shows or "
+                 "sends logins in URLs (keep it in the keyring)")
 
 
 def normalise_kinds(kinds: Iterable[str] | None) -> set[str] | None:
@@ -55,13 +58,15 @@ def _url_list(path: Path) -> list[str] | None:
     return None
 
 
-def expand_items(items: Iterable[str | Path], *, kinds: Iterable[str] | None = None
+def expand_items(items: Iterable[str | Path], *, kinds: Iterable[str] | None = None,
+                 notes: list[tuple[str, str]] | None = None
                  ) -> tuple[list[tuple[str, str, str]], list[tuple[str, str]]]:
     """Return ([(kind, location, display name)], [(item, error message)]).
 
     kinds limits the file types taken from folders (type names or suffixes); files named
     directly are always taken if supported. A .urls file, or a .txt file holding only URLs,
-    stands for the URLs it lists.
+    stands for the URLs it lists. A URL's 'user:password@' is dropped before anything stores,
+    prints or sends it; notes (if given) receives (url, message) telling the person so.
     """
     wanted = normalise_kinds(kinds)
     found: list[tuple[str, str, str]] = []
@@ -69,6 +74,11 @@ def expand_items(items: Iterable[str | Path], *, kinds: Iterable[str] | None = N
     seen: set[str] = set()
 
     def add(kind: str, location: str, name: str) -> None:
+        if kind == "url":
+            location, had_login = strip_userinfo(location)
+            name = location
+            if had_login and notes is not None:
+                notes.append((location, LOGIN_DROPPED))
         if location not in seen:
             seen.add(location)
             found.append((kind, location, name))
@@ -84,7 +94,7 @@ def expand_items(items: Iterable[str | Path], *, kinds: Iterable[str] | None = N
         if scheme == "file":
             item = unquote(urlsplit(item).path)
         elif scheme:
-            errors.append((item, f"'{scheme}:' addresses are not fetched; only http and https URLs are"))
+            errors.append((strip_userinfo(item)[0], f"'{scheme}:' addresses are not fetched; only http and https URLs are"))
             continue
         path = Path(item).expanduser()
         if not is_valid_name(path):

@@ -1,0 +1,431 @@
+"""The network layer against real HTTP servers on 127.0.0.1 (and a stub resolver for names).
+
+Nothing here binds or reaches an address outside 127.0.0.0/8: a refused address is refused before
+any connection, and the one "public" address in the DNS-switch test is routed to loopback by a
+test network backend that records every address it is asked to connect to.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import httpcore
+import httpx
+import pytest
+
+from harvest_desktop import __version__, net
+from harvest_desktop.acquire.web import WebHarvester
+from harvest_desktop.core.cancel import CancelToken
+from harvest_desktop.core.errors import AddressRefused, BadInput, FetchError
+from harvest_desktop.core.settings import Settings
+
+PAGE = ("<!doctype html><html><head><title>{t}</title></head><body><article><h1>{t}</h1><p>{t} explains "
+        "how bees find flowers by scent and by the waggle dance, in enough words for the extractor to keep "
+        "it as the main text of the page.</p></article></body></html>")
+
+
+class Server:
+    """A loopback HTTP/1.1 server; routes map a path to (status, headers, body) or a callable."""
+
+    def __init__(self, routes: dict, *, host: str = "127.0.0.1", close: bool = False) -> None:
+        self.routes = routes
+        self.log: list[tuple[float, str, dict[str, str]]] = []
+        self.close = close
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args) -> None:
+                pass
+
+            def _answer(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                if length:
+                    self.rfile.read(length)
+                path = self.path.split("?")[0]
+                outer.log.append((time.monotonic(), path, {k.lower(): v for k, v in self.headers.items()}))
+                route = outer.routes.get(path, (404, {}, b"not here"))
+                if callable(route):
+                    route = route(outer, self)
+                    if route is None:
+                        return
+                status, headers, body = route
+                body = body.encode() if isinstance(body, str) else body
+                self.send_response(status)
+                headers = {"Content-Type": "text/html; charset=utf-8", **headers}
+                for k, v in headers.items():
+                    self.send_header(k, v)
+                self.send_header("Content-Length", str(len(body)))
+                if outer.close:
+                    self.send_header("Connection", "close")
+                    self.close_connection = True
+                self.end_headers()
+                try:
+                    self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
+            do_GET = do_POST = _answer  # noqa: N815
+
+        self.httpd = ThreadingHTTPServer((host, 0), Handler)
+        self.httpd.daemon_threads = True
+        self.port = self.httpd.server_address[1]
+        self.base = f"http://{host}:{self.port}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def hits(self, path: str) -> list[float]:
+        return [t for t, p, _ in self.log if p == path]
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture(autouse=True)
+def no_proxy_from_the_developer(monkeypatch):
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def servers():
+    made: list[Server] = []
+
+    def make(routes: dict, **kw) -> Server:
+        s = Server(routes, **kw)
+        made.append(s)
+        return s
+
+    yield make
+    for s in made:
+        s.stop()
+
+
+def settings(**web) -> Settings:
+    st = Settings()
+    st.web.min_delay_per_host_s = web.pop("min_delay", 0.0)
+    st.limits.fetch_timeout_s = web.pop("timeout", 5.0)
+    for k, v in web.items():
+        setattr(st.web, k, v)
+    return st
+
+
+def run_harvester(coro_fn, st: Settings | None = None, **kw):
+    async def go():
+        web = WebHarvester(st or settings(), **kw)
+        web.retry_base_s = 0.05
+        try:
+            return await coro_fn(web)
+        finally:
+            await web.aclose()
+
+    return asyncio.run(go())
+
+
+class RoutedBackend(httpcore.AsyncNetworkBackend):
+    """Test network: each "public" address is served by a loopback server; every address asked
+    for is recorded, and anything else fails without touching the network."""
+
+    def __init__(self, routes: dict[str, int]) -> None:
+        self.routes = routes
+        self.asked: list[str] = []
+        self.inner = httpcore.AnyIOBackend()
+
+    async def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
+        self.asked.append(host)
+        if host not in self.routes:
+            raise httpcore.ConnectError(f"test network: {host} is not routed")
+        return await self.inner.connect_tcp("127.0.0.1", self.routes[host], timeout=timeout)
+
+    async def sleep(self, seconds):
+        await self.inner.sleep(seconds)
+
+
+# -- redirects do not inherit the typed address's permission ---------------------------------------
+def test_redirect_from_typed_loopback_to_another_private_address_is_refused(servers):
+    other = servers({"/secret": (200, {}, PAGE.format(t="Secret"))})
+    typed = servers({"/go-port": (302, {"Location": other.base + "/secret"}, b""),
+                     "/go-name": (302, {"Location": f"http://localhost:{other.port}/secret"}, b""),
+                     "/go-other-ip": (302, {"Location": "http://127.0.0.2/secret"}, b""),
+                     "/go-here": (302, {"Location": "/page"}, b""),
+                     "/page": (200, {}, PAGE.format(t="Here"))})
+    for path in ("/go-port", "/go-name", "/go-other-ip"):
+        with pytest.raises(AddressRefused) as err:
+            run_harvester(lambda w: w.fetch_document(typed.base + path, CancelToken()))
+        assert "redirect target" in str(err.value) and typed.base + path in str(err.value)
+    assert other.log == []  # nothing reached the other private server, not even robots.txt
+    # the exact host:port the person typed stays allowed, redirects within it too
+    doc = run_harvester(lambda w: w.fetch_document(typed.base + "/go-here", CancelToken()))
+    assert doc.attribution.final_url == typed.base + "/page" and "Here" in doc.title
+
+
+def test_links_found_on_a_page_are_not_typed_by_the_person(servers):
+    """A typed page that moved to another host: its links there never get the typed host's permission,
+    even when they come back later as ordinary queued URLs (as "harvest add --section" queues them)."""
+    moved = servers({"/index": (200, {}, PAGE.format(t="Index").replace(
+        "</article>", '<a href="/a">a</a> <a href="http://127.0.0.1:9/x">x</a></article>')),
+        "/a": (200, {}, PAGE.format(t="Page A"))}, close=True)  # each request on a new connection
+    typed = servers({"/start": (302, {"Location": "http://moved.example/index"}, b"")})
+    dns = {"typed.example": ["93.184.216.34"], "moved.example": ["93.184.216.35"]}
+    routed = RoutedBackend({"93.184.216.34": typed.port, "93.184.216.35": moved.port})
+    policy = net.AddressPolicy(resolver=lambda h, p: dns[h])
+
+    async def go(web):
+        links = await web.section_links("http://typed.example/start", CancelToken())
+        assert links == ["http://moved.example/a"]  # other hosts' links are not followed
+        dns["moved.example"] = ["127.0.0.1"]  # the found link's host now points into this machine
+        with pytest.raises(AddressRefused):
+            await web.fetch_document(links[0], CancelToken(), user_given=True)
+        dns["moved.example"] = ["93.184.216.35"]
+        return await web.fetch_document(links[0], CancelToken(), user_given=True)
+
+    assert "Page A" in run_harvester(go, policy=policy, inner_backend=routed).title
+    assert "127.0.0.1" not in routed.asked
+
+
+def test_private_names_are_refused_at_connect_time(servers):
+    site = servers({"/p": (200, {}, PAGE.format(t="P"))})
+    with pytest.raises(AddressRefused) as err:  # "localhost" is a name: refused after it resolved
+        run_harvester(lambda w: w.fetch_document(f"http://localhost:{site.port}/p", CancelToken(),
+                                                 user_given=False))
+    assert "private" in str(err.value)
+    assert site.log == []
+
+
+# -- a DNS answer switched between check and fetch ------------------------------------------------
+def test_dns_answer_switched_to_metadata_is_never_fetched(servers):
+    site = servers({"/robots.txt": (200, {"Content-Type": "text/plain"}, "User-agent: *\nCrawl-delay: 1\n"),
+                    "/page": (200, {}, PAGE.format(t="Rebound"))}, close=True)
+    answers = iter([["93.184.216.34"], ["169.254.169.254"], ["169.254.169.254"]])
+    asked_names: list[str] = []
+
+    def resolver(host, port):
+        asked_names.append(host)
+        return next(answers)
+
+    routed = RoutedBackend({"93.184.216.34": site.port})
+    policy = net.AddressPolicy(resolver=resolver)
+    with pytest.raises(AddressRefused) as err:
+        run_harvester(lambda w: w.fetch_document(f"http://rebind.example:{site.port}/page", CancelToken()),
+                      policy=policy, inner_backend=routed)
+    assert "metadata" in str(err.value) and "169.254.169.254" in str(err.value)
+    assert routed.asked == ["93.184.216.34"]  # the metadata address was never connected to
+    assert [p for _, p, _ in site.log] == ["/robots.txt"]  # and no page came from it
+    assert asked_names == ["rebind.example", "rebind.example"]  # one lookup per connection, each checked
+
+
+def test_connection_goes_to_the_address_that_was_checked(servers):
+    site = servers({"/page": (200, {}, PAGE.format(t="Pinned"))})
+    routed = RoutedBackend({"93.184.216.34": site.port})
+    policy = net.AddressPolicy(resolver=lambda h, p: ["93.184.216.34"])
+
+    async def go():
+        async with net.make_async_client("sync", policy=policy, inner_backend=routed) as client:
+            return await client.get(f"http://pinned.example:{site.port}/page")
+
+    resp = asyncio.run(go())
+    assert resp.status_code == 200 and routed.asked == ["93.184.216.34"]
+    assert site.log[0][2]["host"] == f"pinned.example:{site.port}"  # the Host header keeps the name
+
+
+# -- 429 with Retry-After, stalls ------------------------------------------------------------------
+def _busy_once(server, handler):
+    n = len(server.hits("/busy"))
+    if n == 1:
+        return 429, {"Retry-After": "1", "Content-Type": "text/plain"}, b"slow down"
+    return 200, {}, PAGE.format(t="Calm again")
+
+
+def test_429_retry_after_is_honoured(servers):
+    site = servers({"/busy": _busy_once})
+    doc = run_harvester(lambda w: w.fetch_document(site.base + "/busy", CancelToken()))
+    assert "Calm again" in doc.title
+    first, second = site.hits("/busy")
+    assert second - first >= 0.95, second - first  # Retry-After: 1, not the 0.05 s backoff
+
+    api = servers({"/v1/chat": lambda s, h: (429, {"Retry-After": "1"}, b"{}") if len(s.hits("/v1/chat")) == 1
+                   else (200, {"Content-Type": "application/json"}, b'{"ok": true}')})
+
+    async def call():
+        async with net.make_async_client("ai", allow_hosts=[api.base]) as client:
+            return await net.send_with_retries(client, "POST", api.base + "/v1/chat", json={"q": 1},
+                                               retry=net.RetryPolicy(base_s=0.01))
+
+    started = time.monotonic()
+    resp = asyncio.run(call())
+    assert resp.status_code == 200 and resp.json() == {"ok": True}
+    first, second = api.hits("/v1/chat")
+    assert second - first >= 0.95 and time.monotonic() - started >= 0.95
+
+
+def test_backoff_grows_with_jitter():
+    import random
+
+    policy = net.RetryPolicy(base_s=1.0, cap_s=8.0)
+    rng = random.Random(7)
+    waits = [[policy.backoff(a, rng) for _ in range(200)] for a in range(5)]
+    for attempt, ws in enumerate(waits):
+        step = min(8.0, 2 ** attempt)
+        assert all(step / 2 <= w <= step for w in ws)
+        assert len({round(w, 6) for w in ws}) > 100  # jittered, not in lock step
+    assert net.retry_after("7") == 7.0 and net.retry_after("soon") is None
+
+
+def test_stalled_server_times_out_naming_the_host():
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)  # accepts connections and never answers
+    port = listener.getsockname()[1]
+    try:
+        started = time.monotonic()
+        with pytest.raises(FetchError) as err:
+            run_harvester(lambda w: w.fetch_document(f"http://127.0.0.1:{port}/page", CancelToken()),
+                          settings(timeout=0.5))
+        assert f"127.0.0.1:{port}" in str(err.value) and "fetch timeout" in str(err.value)
+        assert time.monotonic() - started < 5
+
+        async def call():
+            async with net.make_async_client("ai", allow_hosts=[f"127.0.0.1:{port}"], timeout=0.5) as client:
+                return await net.send_with_retries(client, "GET", f"http://127.0.0.1:{port}/v1/models",
+                                                   retry=net.RetryPolicy(max_retries=0))
+
+        with pytest.raises(FetchError) as err:
+            asyncio.run(call())
+        assert f"127.0.0.1:{port}" in str(err.value) and "0.5 s" in str(err.value)
+    finally:
+        listener.close()
+
+
+# -- clients for the AI providers and sync ---------------------------------------------------------
+def test_configured_endpoint_is_allowed_for_that_exact_host_and_port(servers):
+    ollama = servers({"/api/tags": (200, {"Content-Type": "application/json"}, b'{"models": []}')})
+    other = servers({"/api/tags": (200, {}, b"{}")})
+
+    async def go():
+        async with net.make_async_client("ai", allow_hosts=[f"http://127.0.0.1:{ollama.port}"]) as client:
+            ok = await client.get(ollama.base + "/api/tags")
+            for url in (other.base + "/api/tags", f"http://localhost:{ollama.port}/api/tags",
+                        "http://169.254.169.254/latest/meta-data/", "http://[fd00:ec2::254]/"):
+                with pytest.raises(AddressRefused):
+                    await client.get(url)
+            with pytest.raises(BadInput):
+                await client.get(f"http://user:pw@127.0.0.1:{ollama.port}/api/tags")
+            return ok
+
+    resp = asyncio.run(go())
+    assert resp.json() == {"models": []}
+    ua = ollama.log[0][2]["user-agent"]
+    assert ua.startswith(f"Harvest/{__version__}")
+    assert other.log == [] and len(ollama.log) == 1 and "authorization" not in ollama.log[0][2]
+
+
+def test_metadata_is_refused_even_when_configured():
+    with pytest.raises(AddressRefused):
+        with net.make_client("ai", allow_hosts=["169.254.169.254:80"]) as client:
+            client.get("http://169.254.169.254/latest/meta-data/")
+
+
+def test_pooled_private_connection_needs_the_permission_again(servers):
+    site = servers({"/p": (200, {}, b"ok")})
+    url = f"http://localhost:{site.port}/p"
+
+    async def go():
+        async with net.make_async_client("web") as client:
+            with net.person_named(url):
+                first = await client.get(url)  # typed by the person: allowed, connection kept alive
+            with pytest.raises(AddressRefused):
+                await client.get(url)  # same pooled connection, no permission now
+            return first
+
+    assert asyncio.run(go()).status_code == 200
+    assert len(site.log) == 1
+
+
+def test_blocking_client_and_transport_apply_the_policy(servers):
+    site = servers({"/v1/sync": (200, {"Content-Type": "application/json"}, b'{"rev": 3}')})
+    with net.make_client("sync", allow_hosts=[site.base]) as client:
+        assert client.get(site.base + "/v1/sync").json() == {"rev": 3}
+    with net.make_client("sync") as client:
+        with pytest.raises(AddressRefused):
+            client.get(f"http://localhost:{site.port}/v1/sync")
+    transport = net.make_async_transport(allow_hosts=[site.base])
+
+    async def go():
+        async with httpx.AsyncClient(transport=transport) as client:  # as ollama.AsyncClient builds it
+            ok = await client.get(site.base + "/v1/sync")
+            with pytest.raises(AddressRefused):
+                await client.get(f"http://localhost:{site.port}/v1/sync")
+            return ok
+
+    assert asyncio.run(go()).status_code == 200
+
+
+class _EveryPath(dict):
+    def get(self, key, default=None):
+        return lambda server, handler: (200, {}, f"proxied {handler.path}")
+
+
+def test_proxy_from_the_environment_is_used_and_targets_still_checked(servers, monkeypatch):
+    proxy = servers(_EveryPath())
+    monkeypatch.setenv("HTTP_PROXY", proxy.base)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    policy = net.AddressPolicy(resolver=lambda h, p: ["93.184.216.34"] if h == "public.example" else
+                               ["169.254.169.254"])
+    with net.make_client("web", policy=policy) as client:
+        resp = client.get("http://public.example/page")
+        assert resp.text == "proxied http://public.example/page"
+        with pytest.raises(AddressRefused):
+            client.get("http://169.254.169.254/latest/meta-data/")
+        with pytest.raises(AddressRefused):
+            client.get("http://rebind.example/")  # the name is checked here even though the proxy resolves it
+    assert [p for _, p, _ in proxy.log] == ["http://public.example/page"]
+
+
+# -- logins in URLs ---------------------------------------------------------------------------------
+def test_login_in_url_is_never_sent_stored_or_shown(servers):
+    site = servers({"/robots.txt": (200, {"Content-Type": "text/plain"}, "User-agent: *\nAllow: /\n"),
+                    "/page": (200, {}, PAGE.format(t="Private notes"))})
+    url = f"http://Alice:S3cret@127.0.0.1:{site.port}/page"
+    doc = run_harvester(lambda w: w.fetch_document(url, CancelToken()))
+    assert doc.attribution.location == site.base + "/page"
+    assert "S3cret" not in doc.attribution.final_url
+    for _, path, headers in site.log:
+        assert "authorization" not in headers and "S3cret" not in path and "s3cret" not in path
+    assert [p for _, p, _ in site.log] == ["/robots.txt", "/page"]
+
+    from harvest_desktop.acquire.discover import expand_items
+
+    notes: list = []
+    found, errors = expand_items([url], notes=notes)
+    assert found == [("url", site.base + "/page", site.base + "/page")] and errors == []
+    assert notes and "dropped" in notes[0][1] and "S3cret" not in repr(notes)
+
+
+# -- one per-host state for the whole run -----------------------------------------------------------
+def test_section_keeps_crawl_delay_and_robots_between_link_reading_and_fetching(servers):
+    index = PAGE.format(t="Section").replace("</article>", '<a href="/s/a">a</a> <a href="/s/b">b</a></article>')
+    site = servers({"/robots.txt": (200, {"Content-Type": "text/plain"}, "User-agent: *\nCrawl-delay: 1.5\n"),
+                    "/s/": (200, {}, index), "/s/a": (200, {}, PAGE.format(t="A")),
+                    "/s/b": (200, {}, PAGE.format(t="B"))})
+    start = site.base + "/s/"
+    # as the CLI does it: links read on one event loop with one harvester, pages fetched later on
+    # another loop by a new harvester
+    links = run_harvester(lambda w: w.section_links(start, CancelToken()))
+    assert links == [site.base + "/s/a", site.base + "/s/b"]
+
+    async def fetch_all(web):
+        return await asyncio.gather(*(web.fetch_document(u, CancelToken()) for u in [start] + links))
+
+    docs = run_harvester(fetch_all)
+    assert len(docs) == 3
+    times = sorted(t for t, p, _ in site.log if p != "/robots.txt")
+    assert len(times) == 4  # the section page twice, then its two links
+    gaps = [b - a for a, b in zip(times, times[1:])]
+    assert min(gaps) >= 1.45, gaps
+    assert len(site.hits("/robots.txt")) == 1
