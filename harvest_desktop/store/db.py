@@ -138,6 +138,8 @@ class Database:
             with Session(self.engine, expire_on_commit=False) as session:
                 yield session
         except (sqlite3.Error, sa_exc.DBAPIError, OSError) as exc:
+            if not is_storage_fault(exc):
+                raise  # a bug (constraint, bad SQL): the crash path, parameters hidden all the same
             raise storage_error(exc, self.path) from None
 
     @contextmanager
@@ -156,6 +158,8 @@ class Database:
                         session.rollback()
                         raise
             except (sqlite3.Error, sa_exc.DBAPIError, OSError) as exc:
+                if not is_storage_fault(exc):
+                    raise
                 raise storage_error(exc, self.path) from None
 
     def integrity_check(self) -> str:
@@ -318,6 +322,16 @@ def _sqlite_words(exc: BaseException) -> str:
     words = str(exc).splitlines()[0] if str(exc) else ""
     words = words.split("[SQL")[0].strip()[:120]
     return f"{words} ({name})" if name and words else (words or name or exc.__class__.__name__)
+
+
+def is_storage_fault(exc: BaseException) -> bool:
+    """Storage said no (full, locked, damaged, read-only, I/O) as opposed to a bug in a statement."""
+    orig = getattr(exc, "orig", None) or exc
+    if isinstance(orig, (sqlite3.IntegrityError, sqlite3.ProgrammingError, sqlite3.InterfaceError)):
+        return False
+    if isinstance(orig, sqlite3.Error):
+        return isinstance(orig, (sqlite3.OperationalError, sqlite3.DatabaseError))
+    return isinstance(orig, OSError)
 
 
 def is_storage_oserror(exc: BaseException) -> bool:

@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 # Derived data the app rebuilds by itself (the FTS index from chunk rows, the FAISS token).
 _SKIP_TABLES_PREFIX = ("sqlite_", "chunk_fts", "lost_and_found")
 _SKIP_TABLES = {"index_state"}
-_RANGE = 256
+MAX_SKIP = 20_000  # unreadable rowids probed past a broken stretch before a table is given up
 
 
 @dataclass
@@ -191,41 +191,32 @@ def _copy_tables(source: Path, target: Path) -> dict[str, int]:
 
 def _copy_rows(old: sqlite3.Connection, new: sqlite3.Connection, table: str, col_list: str,
                insert: str) -> None:
-    """Read in rowid order; where a stretch cannot be read, probe past it range by range."""
+    """Read in rowid order; past a stretch that cannot be read, seek to the next readable row."""
     select = f'SELECT rowid, {col_list} FROM "{table}" WHERE rowid > ? ORDER BY rowid'
+    seek = f'SELECT rowid FROM "{table}" WHERE rowid >= ? ORDER BY rowid LIMIT 1'
     last = -(2 ** 63)
-    try:
-        top = old.execute(f'SELECT max(rowid) FROM "{table}"').fetchone()[0] or 0
-    except sqlite3.DatabaseError:
-        top = None
-    failures = 0
     while True:
+        before = last
         try:
             for row in old.execute(select, (last,)):
                 new.execute(insert, row[1:])
                 last = row[0]
             return
         except sqlite3.DatabaseError:
-            failures += 1
-        # Skip the unreadable stretch: try the next rows one range at a time.
-        start = max(last + 1, 0)
-        limit = top if top is not None else start + 1_000_000
-        found = False
-        while start <= limit and not found:
-            for rowid in range(start, min(start + _RANGE, limit + 1)):
-                try:
-                    row = old.execute(f'SELECT rowid, {col_list} FROM "{table}" WHERE rowid = ?',
-                                      (rowid,)).fetchone()
-                except sqlite3.DatabaseError:
-                    continue
-                if row is not None:
-                    new.execute(insert, row[1:])
-                    last = rowid
-                    found = True
-                    break
-            else:
-                start += _RANGE
-        if not found or failures > 10_000:
+            pass
+        if last == before:
+            last = max(last, -1) + 1  # the very next row is unreadable: step over it
+        # Find where reading can start again; give up after MAX_SKIP unreadable rowids.
+        for probe in range(last + 1, last + 1 + MAX_SKIP):
+            try:
+                found = old.execute(seek, (probe,)).fetchone()
+            except sqlite3.DatabaseError:
+                continue
+            if found is None:
+                return
+            last = found[0] - 1
+            break
+        else:
             return
 
 
