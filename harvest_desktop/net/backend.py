@@ -30,13 +30,13 @@ class PolicyAsyncBackend(httpcore.AsyncNetworkBackend):
         answers = await self.policy.resolve(host, port)
         last: Exception | None = None
         for address, kind in answers:
+            self.policy.note_connected(host, port, kind)  # before connecting: see PolicyAsyncTransport
             try:
                 stream = await self.inner.connect_tcp(address, port, timeout=timeout, local_address=local_address,
                                                       socket_options=socket_options)
             except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
                 last = exc
                 continue
-            self.policy.note_connected(host, port, kind)
             return stream
         assert last is not None
         raise last
@@ -62,13 +62,13 @@ class PolicySyncBackend(httpcore.NetworkBackend):
         answers = self.policy.resolve_sync(host, port)
         last: Exception | None = None
         for address, kind in answers:
+            self.policy.note_connected(host, port, kind)
             try:
                 stream = self.inner.connect_tcp(address, port, timeout=timeout, local_address=local_address,
                                                 socket_options=socket_options)
             except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
                 last = exc
                 continue
-            self.policy.note_connected(host, port, kind)
             return stream
         assert last is not None
         raise last
@@ -109,7 +109,16 @@ class PolicyAsyncTransport(httpx.AsyncBaseTransport):
         host, port = _request_checks(self.policy, request)
         if self.proxied:
             await self.policy.resolve(host, port)
-        return await self.inner.handle_async_request(request)
+        response = await self.inner.handle_async_request(request)
+        try:
+            # A request may ride on a connection another request opened (a kept-alive or HTTP/2
+            # connection, possibly still connecting when this one was checked): if that one reached
+            # a private address, this one needs the permission too, or its answer is dropped.
+            self.policy.check_pooled(host, port)
+        except AddressRefused:
+            await response.aclose()
+            raise
+        return response
 
     async def aclose(self) -> None:
         await self.inner.aclose()
@@ -125,7 +134,13 @@ class PolicySyncTransport(httpx.BaseTransport):
         host, port = _request_checks(self.policy, request)
         if self.proxied:
             self.policy.resolve_sync(host, port)
-        return self.inner.handle_request(request)
+        response = self.inner.handle_request(request)
+        try:
+            self.policy.check_pooled(host, port)
+        except AddressRefused:
+            response.close()
+            raise
+        return response
 
     def close(self) -> None:
         self.inner.close()

@@ -366,3 +366,29 @@ def test_section_keeps_crawl_delay_and_robots_between_link_reading_and_fetching(
     gaps = [b - a for a, b in zip(times, times[1:])]
     assert min(gaps) >= 1.45, gaps
     assert len(site.hits("/robots.txt")) == 1
+
+
+def test_request_riding_on_a_private_connection_it_did_not_open_gets_no_answer(servers):
+    """One connection (max_connections=1): a typed request opens it to a private address, an
+    un-typed request to the same name waits for it and would reuse it; its answer is dropped."""
+    def slow(server, handler):
+        time.sleep(0.3)
+        return 200, {}, b"inside"
+
+    site = servers({"/slow": slow})
+    url = f"http://localhost:{site.port}/slow"
+
+    async def go():
+        async with net.make_async_client("web", max_connections=1) as client:
+            async def typed():
+                with net.person_named(url):
+                    return await client.get(url)
+
+            async def untyped():
+                return await client.get(url)
+
+            return await asyncio.gather(typed(), untyped(), return_exceptions=True)
+
+    first, second = asyncio.run(go())
+    assert first.status_code == 200 and first.text == "inside"
+    assert isinstance(second, AddressRefused)
