@@ -45,12 +45,22 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("source", metavar="SOURCE")
 
     g = sub.add_parser("generate", help="generate a format from the library and write it")
-    g.add_argument("format", metavar="FORMAT", help="e.g. study-guide")
+    g.add_argument("format", metavar="FORMAT", help="study-guide, quiz, flashcards, briefing or faq")
     g.add_argument("-o", "--output", required=True, metavar="OUT", help="output file; its extension picks the writer")
     g.add_argument("--engine", default="builtin", help="builtin (default)")
     g.add_argument("--source", dest="sources", action="append", metavar="SOURCE",
                    help="limit to these sources (repeatable); default: all ready sources")
     g.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
+    g.add_argument("--count", type=int, metavar="N", help="how many questions, cards, points or FAQ items")
+    g.add_argument("--types", metavar="TYPES", help="quiz question types, e.g. mcq,tf,cloze,matching")
+    g.add_argument("--chapter", dest="chapters", action="append", metavar="CHAPTER",
+                   help="only this chapter, by number or title (repeatable)")
+
+    k = sub.add_parser("ask", help="answer a question from the sources, with citations")
+    k.add_argument("question")
+    k.add_argument("--source", dest="sources", action="append", metavar="SOURCE",
+                   help="ask only these sources (repeatable); default: all ready sources")
+    k.add_argument("--engine", default="builtin", help="builtin (default)")
 
     c = sub.add_parser("concepts", help="print the key concepts with definitions and citations")
     c.add_argument("--limit", type=int, default=20)
@@ -266,10 +276,25 @@ def cmd_generate(lib, args) -> int:
         return EXIT_USAGE
     ids = [_find(lib, ref).id for ref in args.sources] if args.sources else None
     token = _cancel_on_sigint()
+    if args.count is not None and args.count < 1:
+        print("harvest: --count must be 1 or more", file=sys.stderr)
+        return EXIT_USAGE
     out = lib.generate(args.format, engine=args.engine, source_ids=ids, cancel=token,
-                       progress=_progress_printer())
+                       progress=_progress_printer(), count=args.count, types=args.types, chapters=args.chapters)
     written = lib.export(out.id, out_path, overwrite=args.force)
     print(f"wrote {written} ({out.title}; engine: {out.engine})")
+    return EXIT_OK
+
+
+def cmd_ask(lib, args) -> int:
+    from harvest_desktop.formats.answer import render_text
+
+    if args.engine != "builtin":
+        print(f"harvest: the engine '{args.engine}' is not available yet (use --engine builtin)", file=sys.stderr)
+        return EXIT_USAGE
+    ids = [_find(lib, ref).id for ref in args.sources] if args.sources else None
+    answer = lib.ask(args.question, source_ids=ids, cancel=_cancel_on_sigint())
+    print(render_text(answer))
     return EXIT_OK
 
 
@@ -328,7 +353,7 @@ def cmd_formats(lib, args) -> int:
 
 
 COMMANDS = {"add": cmd_add, "list": cmd_list, "show": cmd_show, "remove": cmd_remove, "generate": cmd_generate,
-            "concepts": cmd_concepts, "search": cmd_search, "formats": cmd_formats}
+            "ask": cmd_ask, "concepts": cmd_concepts, "search": cmd_search, "formats": cmd_formats}
 
 
 if __name__ == "__main__":

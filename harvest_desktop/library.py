@@ -396,19 +396,47 @@ class Library:
                 s.delete(src)
 
     # -- generate and export -------------------------------------------------------------------
-    def generate(self, fmt: str, *, engine: str = "builtin", source_ids: Sequence[int] | None = None,
-                 cancel: CancelToken = NEVER, progress: ProgressFn = no_progress) -> m.Output:
+    def analysis(self, source_id: int, cancel: CancelToken = NEVER):
+        """The source's SourceAnalysis: computed once from its stored document, then kept."""
+        from harvest_desktop.understand.analysis import analyze_document
+
+        src = self.source(source_id)
+        key = (source_id, src.content_hash if src is not None else None)
+        cache = self.__dict__.setdefault("_analyses", {})
+        if key not in cache:
+            doc = self.document(source_id)
+            if doc is None:
+                return None
+            cache[key] = analyze_document(doc, cancel=cancel)
+        return cache[key]
+
+    def _generation_input(self, source_ids: Sequence[int] | None, cancel: CancelToken):
         from harvest_desktop.formats import registry
 
-        spec = registry.get_format(fmt)
         chunks = self.chunks(source_ids)
         if not chunks:
             raise KnownError("the library has no harvested text yet",
                              hint="add files or URLs first and wait until they are ready")
-        passages = registry.to_passages(chunks, {s.id: s for s in self.sources()})
+        meta = {s.id: s for s in self.sources()}
+        passages = registry.to_passages(chunks, meta)
         # Generation never feeds the same passage twice: near-duplicates go, by their stored vectors.
         passages = self.index.dedup_passages(passages)
-        result = registry.run(spec, engine, passages, cancel=cancel, progress=progress)
+        analyses = {}
+        for sid in sorted({p.source_id for p in passages}):
+            a = self.analysis(sid, cancel)
+            if a is not None:
+                analyses[sid] = a
+        return chunks, passages, analyses, meta
+
+    def generate(self, fmt: str, *, engine: str = "builtin", source_ids: Sequence[int] | None = None,
+                 cancel: CancelToken = NEVER, progress: ProgressFn = no_progress, **options) -> m.Output:
+        """options: count, types (mcq,tf,cloze,matching), chapters (numbers or titles)."""
+        from harvest_desktop.formats import registry
+
+        spec = registry.get_format(fmt)
+        chunks, passages, analyses, meta = self._generation_input(source_ids, cancel)
+        result = registry.run(spec, engine, passages, cancel=cancel, progress=progress, analyses=analyses,
+                              meta=meta, **{k: v for k, v in options.items() if v})
         cancel.check()  # a cancel pressed while the last step ran still means "keep nothing"
         out = m.Output(format=spec.key, title=result.title, engine=result.engine,
                        route_reason=result.route_reason, created_at=now_iso(),
@@ -417,6 +445,13 @@ class Library:
         with self.db.write() as s:
             s.add(out)
         return out
+
+    def ask(self, question: str, *, source_ids: Sequence[int] | None = None, cancel: CancelToken = NEVER):
+        """A cited answer from the chosen sources, or found=False: the sources do not say."""
+        from harvest_desktop.formats.answer import answer_question
+
+        _chunks, passages, analyses, meta = self._generation_input(source_ids, cancel)
+        return answer_question(question, passages, analyses=analyses, meta=meta, cancel=cancel)
 
     def export(self, output_id: int, path: str | Path, *, overwrite: bool = False) -> Path:
         from harvest_desktop.export import write_output

@@ -22,7 +22,8 @@ class FormatResult:
     route_reason: str
 
 
-Builder = Callable[[Sequence[Passage], CancelToken, ProgressFn], FormatResult]
+# builder(passages, cancel, progress, **options); options: count, types, chapters, analyses, meta
+Builder = Callable[..., FormatResult]
 
 
 @dataclass
@@ -39,16 +40,33 @@ class FormatSpec:
         return self.builtin is None
 
 
-def _study_guide(passages, cancel, progress) -> FormatResult:
-    from harvest_desktop.formats.study_guide import build_study_guide
+def _builtin(module: str, function: str) -> Builder:
+    """A builder that imports its module on first use (start-up stays light)."""
+    def build(passages, cancel, progress, **options) -> FormatResult:
+        import importlib
 
-    return build_study_guide(passages, cancel=cancel, progress=progress)
+        fn = getattr(importlib.import_module(f"harvest_desktop.formats.{module}"), function)
+        return fn(passages, cancel=cancel, progress=progress, **options)
 
+    return build
+
+
+_study_guide = _builtin("study_guide", "build_study_guide")
 
 FORMATS: list[FormatSpec] = [
     FormatSpec("study-guide", "Study guide",
-               "Overview, key concepts with definitions from your sources, section summaries and a quiz "
-               "with an answer key; every item cited.", _study_guide, aliases=("study_guide", "guide")),
+               "Overview, then one part per chapter or section: key concepts with their definitions from your "
+               "sources, a summary and review questions; every item cited.", _study_guide,
+               aliases=("study_guide", "guide")),
+    FormatSpec("quiz", "Quiz", "Multiple choice, true/false, fill-in-the-blank and matching questions, each with "
+               "its answer, an explanation and the passage it tests.", _builtin("quiz", "build_quiz"),
+               aliases=("quiz-bank", "questions")),
+    FormatSpec("flashcards", "Flashcards", "Term → definition and cloze cards, tagged by concept and chapter.",
+               _builtin("flashcards", "build_flashcards"), aliases=("cards", "flashcard")),
+    FormatSpec("briefing", "Briefing", "The most central claims of your sources, each cited.",
+               _builtin("briefing", "build_briefing"), aliases=("brief",)),
+    FormatSpec("faq", "FAQ", "Questions your sources answer, with their answers, cited.",
+               _builtin("faq", "build_faq"), aliases=("faqs",)),
     FormatSpec("blog-post", "Blog post", "A readable article drawn from your sources.", None),
     FormatSpec("video-script", "Video script", "A narrated script with scenes and on-screen text.", None),
 ]
@@ -88,7 +106,9 @@ def to_passages(chunks: Sequence[Any], sources: Mapping[int, Any]) -> list[Passa
 
 
 def run(spec: FormatSpec, engine: str, passages: Sequence[Passage], *,
-        cancel: CancelToken = NEVER, progress: ProgressFn = no_progress) -> FormatResult:
+        cancel: CancelToken = NEVER, progress: ProgressFn = no_progress, **options: Any) -> FormatResult:
+    """options: count, types, chapters (numbers or titles), analyses {source_id: SourceAnalysis},
+    meta {source_id: Source} for attribution."""
     if engine != BUILTIN:
         raise KnownError(f"the engine '{engine}' is not available yet",
                          hint="use the built-in engine (--engine builtin)")
@@ -96,4 +116,4 @@ def run(spec: FormatSpec, engine: str, passages: Sequence[Passage], *,
         raise NeedsModel(f"{spec.label} needs a generative model, and the built-in engine only makes "
                          "extractive formats",
                          hint="add an API key in the Keys pane, or run Ollama on this computer")
-    return spec.builtin(passages, cancel, progress)
+    return spec.builtin(passages, cancel, progress, **options)

@@ -478,6 +478,9 @@ def analyze_document(doc: Document, *, cancel: CancelToken = NEVER, max_concepts
             if is_caption(line) or _PAGE_NUM.match(line) or looks_like_reference(line):
                 continue
             for off, s in split_sentences(line):
+                cut = _glued_heading(s)
+                if cut:
+                    off, s = off + cut, s[cut:]
                 if not _is_prose_sentence(s):
                     continue
                 skind = PROSE
@@ -503,6 +506,23 @@ def _mostly_quoted(s: str) -> bool:
     """A quotation (of a primary text, a speaker): never a definition or a quiz statement."""
     quoted = sum(len(m.group(1)) for m in _QUOTED.finditer(s))
     return quoted >= 0.4 * len(s) or (s[:1] in "“\"" and quoted >= 0.25 * len(s))
+
+
+_GLUED = re.compile(r"^(?:(?i:chapter|part|unit|lesson|module|section)\s+\d+[\w.]*\s+|\d+(?:\.\d+)+\s+)"
+                    r"(?:[\w\-,'’:&.]+\s+){0,14}?(?=(?:A|An|The|In|On|This|These|Those|Each|Every|Most|Many|Some|When|"
+                    r"Although|While|If|As|For|Unlike|Because|During|After|Before|Since|It|We|They)\s+[a-z]|"
+                    r"[A-Z][a-z]+(?:\s+[a-z]+)?\s+(?:is|are|was|were|refers|means|describes|occurs|can|has|have)\b)")
+
+
+def _glued_heading(s: str) -> int:
+    """Length of a numbered heading a PDF glued to the front of a sentence ('2.1 Growth A population is')."""
+    m = _GLUED.match(s)
+    if not m:
+        return 0
+    rest = m.group(0)
+    if re.search(r"[.!?]\s", rest):
+        return 0
+    return m.end()
 
 
 def _lines(text: str) -> list[tuple[int, str]]:
@@ -558,6 +578,10 @@ def _rank_concepts(sentences: Sequence[Sentence], glossary: Sequence[GlossaryEnt
                                                                        g.source == "glossary" and g.definition):
             gloss[k] = g
         surface[k][g.term] += 1
+    key_terms_chapter: dict[str, str] = {}
+    for g in glossary:
+        if g.source == "key-terms" and g.chapter and not _GLOSSARY_HEAD.match(g.chapter):
+            key_terms_chapter.setdefault(_key(g.term), g.chapter)
     heading_keys: set[str] = set()
     for h in headings:
         for key, _ in _candidates(h):
@@ -621,13 +645,18 @@ def _rank_concepts(sentences: Sequence[Sentence], glossary: Sequence[GlossaryEnt
                 and "defined" not in signals:
             continue
         surf = surface[key]
-        term = gloss[key].term if key in gloss else sorted(surf.items(), key=lambda kv: (-kv[1], _case_rank(kv[0]),
-                                                                                         kv[0]))[0][0]
+        term = gloss[key].term if key in gloss else sorted(
+            surf.items(), key=lambda kv: (kv[0].casefold() != key, -kv[1], _case_rank(kv[0]), kv[0]))[0][0]
         term = _display_case(term)
         definition = _definition_for(key, term, gloss.get(key), defined.get(key), where.get(key, []), sentences)
         chaps = [c for c, _ in sorted(chapter_count.get(key, Counter()).items(), key=lambda kv: (-kv[1], kv[0]))]
-        if not chaps and key in gloss and gloss[key].chapter:
-            chaps = [gloss[key].chapter]
+        # The chapter a concept belongs to: the one whose key-terms list names it, else the one that
+        # defines it, else the one that mentions it most.
+        home = key_terms_chapter.get(key) or (sentences[definition.sentence].chapter if definition is not None
+                                              and definition.sentence is not None and definition.kind == DEFINED
+                                              else "")
+        if home:
+            chaps = [home] + [c for c in chaps if c != home]
         aliases = sorted({_display_case(a) for a in surf} - {term}, key=lambda a: (len(a), a))[:6]
         chosen.append(ConceptInfo(term=term, key=key, score=round(score, 4), signals=signals, aliases=aliases,
                                   chapters=chaps[:6], mentions=where.get(key, [])[:MAX_MENTIONS],

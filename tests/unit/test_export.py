@@ -22,9 +22,10 @@ def test_pdf_export_reads_back_with_concepts_and_citations(library, output, tmp_
     assert target.read_bytes().startswith(b"%PDF")
     text = pdf_text(target)
     content = json.loads(output.content_json)
-    found = [c["term"] for c in content["concepts"] if c["term"].lower() in text.lower()]
-    assert len(found) == len(content["concepts"])
-    assert "Answer key" in text and "[Photosynthesis" in text
+    concepts = [c for part in content["parts"] for c in part["key_concepts"]]
+    found = [c["term"] for c in concepts if c["term"].lower() in text.lower()]
+    assert concepts and len(found) == len(concepts)
+    assert "Review questions" in text and "[Photosynthesis" in text
 
 
 def test_markdown_export_is_the_output_markdown(library, output, tmp_path):
@@ -34,7 +35,7 @@ def test_markdown_export_is_the_output_markdown(library, output, tmp_path):
 
 def test_json_export_carries_structure(library, output, tmp_path):
     data = json.loads(library.export(output.id, tmp_path / "guide.json").read_text(encoding="utf-8"))
-    assert data["content"]["quiz"] and data["engine"] == "builtin"
+    assert data["content"]["parts"] and data["content"]["kind"] == "study-guide" and data["engine"] == "builtin"
 
 
 def test_existing_file_is_never_silently_overwritten(library, output, tmp_path):

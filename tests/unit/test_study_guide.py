@@ -6,6 +6,7 @@ import pytest
 
 from harvest_desktop.core.cancel import CancelToken
 from harvest_desktop.core.errors import Cancelled, KnownError, NeedsModel
+from harvest_desktop.formats.schema import content_from_dict
 from tests.samples import write_markdown, write_pdf
 
 
@@ -16,51 +17,48 @@ def harvested(library, tmp_path):
     return library
 
 
+def _claims(guide):
+    return guide.overview + [c for p in guide.parts for c in p.summary]
+
+
 def test_study_guide_has_every_part_and_every_item_is_cited(harvested):
     out = harvested.generate("study-guide")
-    content = json.loads(out.content_json)
+    guide = content_from_dict(json.loads(out.content_json))
     assert out.engine == "builtin"
-    assert content["overview"] and content["concepts"] and content["sections"] and content["quiz"]
-    texts = {c.text for c in harvested.chunks()}
-    joined = "\n".join(texts)
-    for sent in content["overview"] + [s for sec in content["sections"] for s in sec["summary"]]:
-        assert sent["cite"].startswith("[") and sent["citation"]["chunk_id"]
-        assert sent["text"] in joined  # taken from a source, not made up
-    defined = [c for c in content["concepts"] if c["definition"]]
+    assert guide.overview and guide.parts and guide.key_concepts()
+    assert any(p.review_questions for p in guide.parts)
+    passages = {c.id: c.text for c in harvested.chunks()}
+    for claim in _claims(guide):
+        cit = claim.citations[0]
+        assert cit.passage in passages and claim.text in passages[cit.passage]  # taken from a source, not made up
+        assert cit.quote == claim.text and claim.status == "grounded"
+    defined = [c for c in guide.key_concepts() if c.definition and c.definition_kind == "defined"]
     assert len(defined) >= 3
     for c in defined:
-        assert c["definition"] in joined and c["term"].lower() in c["definition"].lower() and c["cite"]
-    terms = {c["term"].lower() for c in content["concepts"]}
-    assert {"chloroplast", "calvin cycle"} & terms or {"chloroplasts", "calvin cycle"} & terms
+        assert c.definition in passages[c.citation.passage] and c.term.lower()[:5] in c.definition.lower()
+    terms = {c.term.lower() for c in guide.key_concepts()}
+    assert {"chloroplast", "calvin cycle"} & terms
     assert any("volcano" in t for t in terms)
+    assert guide.grounding.checked > 0 and guide.grounding.score >= 0.9
+    assert {s.title for s in guide.sources} and all(s.source_id for s in guide.sources)
 
 
 def test_pdf_citations_name_the_page(harvested):
-    content = json.loads(harvested.generate("study-guide").content_json)
-    cites = [s["cite"] for sec in content["sections"] for s in sec["summary"] if s["citation"]["page"]]
-    assert cites and all("p. " in c for c in cites)
-
-
-def test_quiz_answers_are_right(harvested):
-    content = json.loads(harvested.generate("study-guide").content_json)
-    for q in content["quiz"]:
-        assert "_____" in q["question"]
-        if q["type"] == "multiple-choice":
-            assert q["answer"] in q["options"] and len(q["options"]) >= 2
-            assert q["options"]["ABCD".index(q["answer_letter"])] == q["answer"]
-            # the blanked statement is the concept's own definition
-            assert q["answer"].lower() not in q["question"].lower().replace("which term completes", "")
+    guide = content_from_dict(json.loads(harvested.generate("study-guide").content_json))
+    pdf_src = next(s.source_id for s in guide.sources if s.file and s.file.endswith(".pdf"))
+    cites = [c for claim in _claims(guide) for c in claim.citations if c.source_id == pdf_src]
+    assert cites and all(c.page for c in cites)
 
 
 def test_generation_is_deterministic(harvested):
     a = harvested.generate("study-guide")
     b = harvested.generate("study-guide")
-    assert a.markdown == b.markdown
+    assert a.markdown == b.markdown and a.content_json == b.content_json
 
 
-def test_markdown_contains_answer_key_and_sources(harvested):
+def test_markdown_has_parts_concepts_and_sources(harvested):
     md = harvested.generate("study-guide").markdown
-    assert "## Key concepts" in md and "### Answer key" in md and "## Sources" in md
+    assert "## Overview" in md and "### Key concepts" in md and "## Sources" in md
     assert "volcanoes" in md.lower()
 
 
@@ -79,7 +77,7 @@ def test_empty_library_explains_what_to_do(library):
 def test_unknown_format_lists_the_known_ones(harvested):
     with pytest.raises(KnownError) as info:
         harvested.generate("poem")
-    assert "study-guide" in str(info.value)
+    assert "study-guide" in str(info.value) and "quiz" in str(info.value)
 
 
 def test_cancel_stops_generation(harvested):
@@ -98,7 +96,6 @@ def test_near_duplicate_passages_are_not_fed_twice(library, tmp_path):
     library.enqueue([write_markdown(tmp_path / "b.md", near)])
     library.harvest_sync()
     assert len({c.source_id for c in library.chunks()}) == 2
-    content = json.loads(library.generate("study-guide").content_json)
-    sentences = [s["text"] for sec in content["sections"] for s in sec["summary"]] + \
-                [s["text"] for s in content["overview"]]
+    guide = content_from_dict(json.loads(library.generate("study-guide").content_json))
+    sentences = [c.text for c in _claims(guide)]
     assert len(sentences) == len(set(sentences)), "the same sentence was cited from both copies"
