@@ -205,7 +205,8 @@ def handle_exception(
     _State.handling.active = True
     try:
         report = build_report(exc_type, exc, tb, thread_name=thread_name)
-        log.error("uncaught %s in %s", report.summary, report.thread, exc_info=(exc_type, exc, tb))
+        # The report's traceback, not exc_info: its messages are cut short (they may quote a document).
+        log.error("uncaught %s in %s\n%s", report.summary, report.thread, report.traceback_text.rstrip())
         try:
             write_report(report)
         except OSError as write_error:

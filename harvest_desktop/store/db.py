@@ -32,6 +32,9 @@ from harvest_desktop.store import migrations
 log = logging.getLogger(__name__)
 
 DEFAULT_LOCK_WAIT_S = 30.0
+# quick_check reads every page (about 2.5 ms per MB); libraries up to this size are checked at open
+# when asked (the CLI asks), bigger ones are checked by `harvest repair` and wherever SQLite trips.
+QUICK_CHECK_MAX_BYTES = 64 * 1024 * 1024
 SQLITE_HEADER = b"SQLite format 3\x00"
 DAMAGED_COPY_INFIX = ".damaged-"
 
@@ -61,7 +64,7 @@ class Database:
     a data folder that cannot be written); a missing library then reads as an empty one."""
 
     def __init__(self, path: Path | None = None, *, read_only: bool = False,
-                 lock_wait_s: float = DEFAULT_LOCK_WAIT_S) -> None:
+                 lock_wait_s: float = DEFAULT_LOCK_WAIT_S, check: bool = False) -> None:
         self.path = Path(path) if path else paths.db_path()
         self.read_only = read_only
         self.lock_wait_s = max(0.0, float(lock_wait_s))
@@ -72,6 +75,8 @@ class Database:
             except OSError as exc:
                 raise storage_error(exc, self.path) from None
         check_header(self.path)
+        if check:
+            self._quick_check()
         url, creator, pool = self._connection_target()
         kwargs = {"creator": creator, "poolclass": pool} if creator else {}
         self.engine: Engine = create_engine(
@@ -108,6 +113,22 @@ class Database:
             target = f"{uri}?mode=ro&immutable=1"
         return "sqlite://", lambda: sqlite3.connect(target, uri=True, check_same_thread=False,
                                                     timeout=self.lock_wait_s), None
+
+    def _quick_check(self) -> None:
+        try:
+            size = self.path.stat().st_size
+        except OSError:
+            return
+        if not size or size > QUICK_CHECK_MAX_BYTES:
+            return
+        try:
+            result = quick_check(self.path, self.lock_wait_s)
+        except (sqlite3.Error, OSError) as exc:
+            if not is_storage_fault(exc):
+                raise
+            raise storage_error(exc, self.path) from None
+        if result != "ok":
+            raise damaged(self.path, "SQLite's check says: " + result.splitlines()[0][:120])
 
     def _migrate(self) -> int:
         conn = sqlite3.connect(self.path, isolation_level=None, timeout=self.lock_wait_s)
@@ -222,7 +243,10 @@ def _truncated_by(path: Path) -> int:
 
 def quick_check(path: Path, lock_wait_s: float = DEFAULT_LOCK_WAIT_S) -> str:
     """SQLite's quick_check on a read-only connection: 'ok', or the first problem it found."""
-    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=lock_wait_s)
+    uri = f"{path.resolve().as_uri()}?mode=ro"
+    if not _folder_writable(path.parent):
+        uri += "&immutable=1"  # no -shm can be made here, and nobody can be writing
+    conn = sqlite3.connect(uri, uri=True, timeout=lock_wait_s)
     try:
         return str(conn.execute("PRAGMA quick_check(1)").fetchone()[0])
     finally:
