@@ -84,3 +84,18 @@ def test_user_agent_names_harvest_and_its_version():
 
     assert net.user_agent().startswith(f"Harvest/{__version__} ")
     assert net.user_agent("mailto:me@example.org").endswith("; mailto:me@example.org)")
+
+
+def test_net_sits_just_above_core():
+    """net imports only core (and its own modules): acquire, ai and sync build on it, never the reverse."""
+    import re
+    from pathlib import Path
+
+    pkg = Path(net.__file__).parent
+    offenders = []
+    for path in pkg.glob("*.py"):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            m = re.match(r"\s*(?:from|import)\s+harvest_desktop(\.\w+)?", line)
+            if m and (m.group(1) or "") not in ("", ".core", ".net"):
+                offenders.append(f"{path.name}: {line.strip()}")
+    assert offenders == []
