@@ -356,7 +356,8 @@ class Library:
             s.add(m.DocumentRow(source_id=source_id, text=doc.text, structure_json=json.dumps(doc.to_dict())))
             for c in specs:
                 s.add(m.Chunk(source_id=source_id, ord=c.ord, text=c.text, page=c.page,
-                              heading_path=" > ".join(c.heading_path), start=c.start, end=c.end))
+                              heading_path=" > ".join(c.heading_path), start=c.start, end=c.end,
+                              page_end=c.page_end, kind=c.kind))
             s.add(src)
             return src, None
 

@@ -8,7 +8,7 @@ from urllib.parse import unquote
 
 from harvest_desktop.acquire.html import xhtml_blocks
 from harvest_desktop.acquire.safety import open_package, parse_xml, read_member
-from harvest_desktop.core.document import Block, Document, with_heading_paths
+from harvest_desktop.core.document import Block, Document, structured
 from harvest_desktop.core.errors import BadInput, LimitExceeded
 from harvest_desktop.core.settings import HarvestLimits
 
@@ -55,7 +55,7 @@ def read_epub(path: Path, data: bytes, limits: HarvestLimits) -> Document:
     blocks = [b for b in blocks if b.text.strip()]
     if not blocks:
         raise BadInput("the EPUB has no text", item=item)
-    doc = Document(title=dc("title") or path.stem, blocks=with_heading_paths(blocks))
+    doc = Document(title=dc("title") or path.stem, blocks=structured(blocks))
     doc.attribution.author = dc("creator")
     doc.attribution.published = dc("date")
     doc.attribution.license = dc("rights")

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urldefrag, urljoin, urlsplit
 
-from harvest_desktop.core.document import Block, Document, with_heading_paths
+from harvest_desktop.core.document import Block, Document, structured
 from harvest_desktop.core.errors import BadInput
 from harvest_desktop.core.settings import HarvestLimits
 
@@ -23,7 +23,7 @@ PAGE_FURNITURE = {"footer", "header"}
 _FURNITURE_HINT = re.compile(r"cookie|consent|banner|gdpr|newsletter|subscribe|share|social|sidebar|"
                              r"breadcrumb|menu|navbar|footer|advert|promo|popup|modal", re.I)
 SIMPLE_BLOCKS = {"p": "paragraph", "pre": "code", "blockquote": "quote", "dt": "paragraph",
-                 "dd": "paragraph", "figcaption": "paragraph", "caption": "paragraph",
+                 "dd": "paragraph", "figcaption": "caption", "caption": "caption",
                  "address": "paragraph", "summary": "paragraph"}
 CONTAINERS = {"div", "section", "article", "main", "body", "html", "header", "footer", "figure",
               "details", "center", "td", "th", "tbody", "thead", "hgroup", "fieldset"}
@@ -118,9 +118,15 @@ def _table_text(table: Any) -> str:
     return "\n".join(rows)
 
 
-def html_blocks(root: Any, *, skip: set[str] | frozenset[str] = frozenset(), skip_furniture_hints: bool = False
-                ) -> list[Block]:
-    """Walk an HTML tree in document order and emit headings, paragraphs, list items, tables."""
+_SIDEBAR_HINT = re.compile(r"sidebar|feature|box|callout|note|tip|connection|link-to-learning|everyday", re.I)
+
+
+def html_blocks(root: Any, *, skip: set[str] | frozenset[str] = frozenset(), skip_furniture_hints: bool = False,
+                sidebars: bool = False) -> list[Block]:
+    """Walk an HTML tree in document order and emit headings, paragraphs, list items, tables.
+
+    With sidebars (books: EPUB chapters), <aside> and boxed-feature divs become one sidebar block each.
+    """
     blocks: list[Block] = []
     buf: list[str] = []
 
@@ -140,6 +146,15 @@ def html_blocks(root: Any, *, skip: set[str] | frozenset[str] = frozenset(), ski
             flush()
             continue
         tag = _tag(x)
+        if sidebars and (tag == "aside" or (tag in ("div", "section") and
+                                            _SIDEBAR_HINT.search(f"{x.get('class', '')} {x.get('epub:type', '')}"))):
+            flush()
+            parts = [_norm(text_of(p)) for p in x.iter() if _tag(p) in ("p", "li", "h1", "h2", "h3", "h4",
+                                                                       "h5", "h6", "dt", "dd")]
+            text = "\n".join(p for p in parts if p) or _norm(text_of(x))
+            if text:
+                blocks.append(Block(text=text, kind="sidebar"))
+            continue
         if not tag or tag in SKIP_TAGS or tag in skip:
             continue
         if skip_furniture_hints and tag not in ("html", "body"):
@@ -154,6 +169,10 @@ def html_blocks(root: Any, *, skip: set[str] | frozenset[str] = frozenset(), ski
             continue
         if tag in ("table",):
             flush()
+            for cap in x.iter("caption"):
+                cap_text = _norm(text_of(cap))
+                if cap_text:
+                    blocks.append(Block(text=cap_text, kind="caption"))
             text = _table_text(x)
             if text:
                 blocks.append(Block(text=text, kind="table"))
@@ -174,6 +193,21 @@ def html_blocks(root: Any, *, skip: set[str] | frozenset[str] = frozenset(), ski
             for child in reversed(list(x)):
                 if _tag(child) in LISTS:
                     stack.append(("el", child, depth))
+            continue
+        if tag == "dl":
+            flush()
+            term = None
+            for child in x:
+                ctag = _tag(child)
+                if ctag == "dt":
+                    term = _norm(text_of(child))
+                elif ctag == "dd":
+                    definition = _norm(text_of(child))
+                    if term and definition:
+                        blocks.append(Block(text=f"{term}: {definition}", kind="term", term=term))
+                    elif definition:
+                        blocks.append(Block(text=definition, kind="paragraph"))
+                    term = None
             continue
         if tag in LISTS:
             flush()
@@ -298,7 +332,7 @@ def read_html_page(data: bytes, url: str | None, charset: str | None, limits: Ha
         body = root.find("body")
         blocks = html_blocks(body if body is not None else root, skip=PAGE_FURNITURE if main_text else frozenset(),
                              skip_furniture_hints=main_text)
-    blocks = with_heading_paths([b for b in blocks if b.text.strip()])
+    blocks = structured([b for b in blocks if b.text.strip()])
     if not blocks:
         raise BadInput("no readable text found on the page", item=item,
                        hint="the page may build its text with JavaScript; try saving it as PDF")
@@ -330,6 +364,6 @@ def xhtml_blocks(data: bytes, item: str) -> tuple[list[Block], str | None]:
     root = parse_html(text, item)
     title_el = root.find(".//title")
     body = root.find("body")
-    blocks = html_blocks(body if body is not None else root)
+    blocks = html_blocks(body if body is not None else root, sidebars=True)
     title = _norm(title_el.text_content()) if title_el is not None else None
     return blocks, title or None

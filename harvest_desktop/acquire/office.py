@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from harvest_desktop.acquire.safety import open_package, parse_xml, read_member
-from harvest_desktop.core.document import Block, Document, with_heading_paths
+from harvest_desktop.core.document import Block, Document, structured
 from harvest_desktop.core.errors import BadInput, LimitExceeded
 from harvest_desktop.core.settings import HarvestLimits
 
@@ -56,6 +56,8 @@ def read_docx(path: Path, data: bytes, limits: HarvestLimits) -> Document:
             elif _docx_list_level(part) is not None or low.startswith("list"):
                 level = _docx_list_level(part)
                 blocks.append(Block(text=text, kind="list_item", level=(level or 0) + 1))
+            elif low == "caption" or low.startswith("caption"):
+                blocks.append(Block(text=text, kind="caption"))
             elif "quote" in low:
                 blocks.append(Block(text=text, kind="quote"))
             else:
@@ -77,7 +79,7 @@ def read_docx(path: Path, data: bytes, limits: HarvestLimits) -> Document:
     props = document.core_properties
     title = (props.title or "").strip() or title_from_style or next(
         (b.text for b in blocks if b.kind == "heading"), path.stem)
-    doc = Document(title=title, blocks=with_heading_paths(blocks))
+    doc = Document(title=title, blocks=structured(blocks))
     doc.attribution.author = (props.author or "").strip() or None
     doc.attribution.published = _iso(props.created)
     return doc
@@ -147,7 +149,7 @@ def read_pptx(path: Path, data: bytes, limits: HarvestLimits) -> Document:
     props = prs.core_properties
     first_title = next((b.text for b in blocks if b.kind == "heading" and not b.text.startswith("Slide ")), None)
     doc = Document(title=(props.title or "").strip() or first_title or path.stem,
-                   blocks=with_heading_paths(blocks), pages=len(slides))
+                   blocks=structured(blocks), pages=len(slides))
     doc.attribution.author = (props.author or "").strip() or None
     doc.attribution.published = _iso(props.created)
     return doc
@@ -248,7 +250,7 @@ def read_odt(path: Path, data: bytes, limits: HarvestLimits) -> Document:
         author = find(_DC, "creator") or find(_META, "initial-creator")
         published = find(_META, "creation-date") or find(_DC, "date")
     doc = Document(title=title or next((b.text for b in blocks if b.kind == "heading"), path.stem),
-                   blocks=with_heading_paths(blocks))
+                   blocks=structured(blocks))
     doc.attribution.author = author
     doc.attribution.published = published[:10] if published else None
     return doc

@@ -1,4 +1,4 @@
-"""PDF reader: text per page (pypdfium2), page numbers kept; scanned pages OCR'd with Tesseract."""
+"""PDF reader: a book's structure and clean text (pypdfium2), page numbers kept; scanned pages OCR'd."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ import shutil
 import time
 from pathlib import Path
 
-from harvest_desktop.core.document import Block, Document, blocks_from_plain_text
+from harvest_desktop.acquire.pdf_layout import PageLayout, read_outline, read_page_layout
+from harvest_desktop.acquire.pdf_structure import build_blocks
+from harvest_desktop.core.document import Block, Document, blocks_from_plain_text, with_heading_paths
 from harvest_desktop.core.errors import BadInput, LimitExceeded
 from harvest_desktop.core.settings import HarvestLimits
 
@@ -56,13 +58,18 @@ def read_pdf(path: Path, data: bytes, limits: HarvestLimits) -> Document:
             raise LimitExceeded(f"the PDF has {n_pages} pages, over the limit of {limits.max_pages} "
                                 "(setting: max pages)", item=item)
         page_texts: list[str] = []
+        layouts: list[PageLayout] = []
         needs_ocr: list[int] = []
         for index in range(n_pages):
             page = pdf[index]
             try:
                 textpage = page.get_textpage()
-                text = textpage.get_text_range()
-                textpage.close()
+                try:
+                    text = textpage.get_text_range()
+                    if len(text.strip()) >= 3:
+                        layouts.append(read_page_layout(page, textpage, index, text))
+                finally:
+                    textpage.close()
                 if len(text.strip()) < 3:
                     has_image = any(True for _ in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE],
                                                                    max_depth=2))
@@ -71,6 +78,7 @@ def read_pdf(path: Path, data: bytes, limits: HarvestLimits) -> Document:
             finally:
                 page.close()
             page_texts.append(text.replace("\r\n", "\n").replace("\r", "\n"))
+        outline = read_outline(pdf)
         warnings: list[str] = []
         if needs_ocr:
             if tesseract_available():
@@ -79,9 +87,13 @@ def read_pdf(path: Path, data: bytes, limits: HarvestLimits) -> Document:
                     page_texts[index] = _ocr_page(pdf, index, limits, max(1.0, remaining), item)
             else:
                 warnings.append(f"{len(needs_ocr)} scanned page(s) were not read: {OCR_HINT}")
-        blocks: list[Block] = []
-        for index, text in enumerate(page_texts):
-            blocks.extend(blocks_from_plain_text(text, page=index + 1))
+        blocks, _stats = build_blocks(layouts, outline)
+        ocr_pages = [i for i in needs_ocr if page_texts[i].strip()]
+        if ocr_pages:  # OCR'd pages have no type styles: their paragraphs go in at their page
+            for index in ocr_pages:
+                blocks.extend(blocks_from_plain_text(page_texts[index], page=index + 1))
+            blocks.sort(key=lambda b: b.page or 0)
+            blocks = with_heading_paths(blocks)
         meta: dict[str, str] = {}
         try:
             meta = pdf.get_metadata_dict()

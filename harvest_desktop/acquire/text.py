@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from harvest_desktop.core.document import Block, Document, blocks_from_plain_text, with_heading_paths
+from harvest_desktop.core.document import Block, Document, blocks_from_plain_text, structured
 from harvest_desktop.core.errors import BadInput
 
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
@@ -113,7 +113,7 @@ def markdown_blocks(text: str) -> list[Block]:
     flush()
     if code:
         blocks.append(Block(text="\n".join(code), kind="code"))
-    return with_heading_paths([b for b in blocks if b.text.strip()])
+    return structured([b for b in blocks if b.text.strip()])
 
 
 def read_markdown(path: Path, data: bytes) -> Document:

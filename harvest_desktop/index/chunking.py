@@ -1,4 +1,4 @@
-"""Split a Document into passages that keep page, section and character offsets."""
+"""Split a Document into passages that keep page range, section path, kind and character offsets."""
 
 from __future__ import annotations
 
@@ -12,14 +12,22 @@ MAX_CHARS = 1500
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(\[])")
 
 
+# What a chunk holds, from its blocks' kinds: running text never shares a chunk with a caption,
+# a boxed sidebar, a table, glossary entries or a reference list.
+CHUNK_KINDS = {"paragraph": "text", "list_item": "text", "quote": "text", "code": "code", "table": "table",
+               "caption": "caption", "sidebar": "sidebar", "term": "glossary", "reference": "references"}
+
+
 @dataclass
 class ChunkSpec:
     ord: int
     text: str
-    page: int | None
+    page: int | None  # page of the first character
     heading_path: tuple[str, ...]
     start: int
     end: int
+    page_end: int | None = None  # page of the last character
+    kind: str = "text"  # text | caption | sidebar | table | glossary | references | code
 
 
 def chunk_document(doc: Document, target: int = TARGET_CHARS, hard_max: int = MAX_CHARS) -> list[ChunkSpec]:
@@ -33,7 +41,8 @@ def chunk_document(doc: Document, target: int = TARGET_CHARS, hard_max: int = MA
         if group:
             text = "\n".join(b.text for b in group)
             chunks.append(ChunkSpec(len(chunks), text, group[0].page, group[0].heading_path,
-                                    group[0].start, group[-1].end))
+                                    group[0].start, group[-1].end, _last_page(group),
+                                    CHUNK_KINDS.get(group[0].kind, "text")))
         group.clear()
         size = 0
 
@@ -41,13 +50,18 @@ def chunk_document(doc: Document, target: int = TARGET_CHARS, hard_max: int = MA
         if block.kind == "heading":
             flush()
             continue
-        if group and (block.page != group[0].page or block.heading_path != group[0].heading_path):
+        kind = CHUNK_KINDS.get(block.kind, "text")
+        if group and (block.heading_path != group[0].heading_path
+                      or kind != CHUNK_KINDS.get(group[0].kind, "text")
+                      or (block.page is not None and group[-1].page_end is not None
+                          and block.page - group[-1].page_end > 1)):
             flush()
         if len(block.text) > hard_max:
             flush()
             for start, piece in _split_long(block.text, target):
-                chunks.append(ChunkSpec(len(chunks), piece, block.page, block.heading_path,
-                                        block.start + start, block.start + start + len(piece)))
+                chunks.append(ChunkSpec(len(chunks), piece, block.page_at(start), block.heading_path,
+                                        block.start + start, block.start + start + len(piece),
+                                        block.page_at(start + len(piece) - 1), kind))
             continue
         if size and size + len(block.text) > target:
             flush()
@@ -55,6 +69,11 @@ def chunk_document(doc: Document, target: int = TARGET_CHARS, hard_max: int = MA
         size += len(block.text) + 1
     flush()
     return chunks
+
+
+def _last_page(blocks: list[Block]) -> int | None:
+    pages = [b.page_end for b in blocks if b.page_end is not None]
+    return max(pages) if pages else None
 
 
 def _split_long(text: str, target: int) -> list[tuple[int, str]]:

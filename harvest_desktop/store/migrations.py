@@ -88,6 +88,13 @@ MIGRATIONS: list[str] = [
         value TEXT NOT NULL
     );
     """,
+    # 2 -> 3: a chunk's page range (a paragraph joined across a page break runs onto the next page)
+    # and what it holds (text, caption, sidebar, table, glossary, references, code), so citations
+    # give "pp. 12-13" and study features skip captions and reference lists.
+    """
+    ALTER TABLE chunk ADD COLUMN page_end INTEGER;
+    ALTER TABLE chunk ADD COLUMN kind TEXT NOT NULL DEFAULT 'text';
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

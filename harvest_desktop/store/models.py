@@ -58,6 +58,8 @@ class Chunk(SQLModel, table=True):
     heading_path: str = ""  # " > "-joined
     start: int = 0
     end: int = 0
+    page_end: Optional[int] = None  # last page the chunk runs onto (None: unpaged, or same as page)
+    kind: str = "text"  # text | caption | sidebar | table | glossary | references | code (index/chunking.py)
 
 
 class Embedding(SQLModel, table=True):

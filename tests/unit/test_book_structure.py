@@ -1,0 +1,163 @@
+"""Books read as books: structure, clean text and the page of every sentence, from PDF, EPUB, DOCX."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from harvest_desktop.acquire.files import read_file
+from harvest_desktop.core.document import Document
+from harvest_desktop.index.chunking import chunk_document
+from tests.books import make_book, squash, write_docx, write_epub, write_pdf
+
+
+@pytest.fixture(scope="module")
+def book():
+    return make_book(pages=24, chapters=3, sections=3, seed=11)
+
+
+@pytest.fixture(scope="module")
+def pdf_with_outline(book, tmp_path_factory):
+    path = tmp_path_factory.mktemp("books") / "with_outline.pdf"
+    truth = write_pdf(book, path, outline=True)
+    return read_file(path), truth
+
+
+@pytest.fixture(scope="module")
+def pdf_without_outline(book, tmp_path_factory):
+    path = tmp_path_factory.mktemp("books") / "no_outline.pdf"
+    truth = write_pdf(book, path, outline=False)
+    return read_file(path), truth
+
+
+def _headings(doc: Document) -> list[tuple[int, str, int | None]]:
+    return [(b.level, b.text, b.page) for b in doc.blocks if b.kind == "heading"]
+
+
+def _truth_headings(truth) -> list[tuple[int, str, int]]:
+    return [(lv, text, page) for lv, text, _title, page in truth.headings]
+
+
+def test_outline_gives_every_heading_with_level_and_page(pdf_with_outline):
+    doc, truth = pdf_with_outline
+    assert _headings(doc) == _truth_headings(truth)
+
+
+def test_typography_alone_finds_the_headings(pdf_without_outline):
+    doc, truth = pdf_without_outline
+    found = _headings(doc)
+    expected = _truth_headings(truth)
+    hits = [h for h in expected if h in found]
+    assert len(hits) / len(expected) >= 0.95, set(expected) - set(found)
+    # nothing else is taken for a heading (the boxed feature's label, captions, running heads)
+    assert len(found) <= len(expected) + 1, set(found) - set(expected)
+
+
+@pytest.mark.parametrize("which", ["pdf_with_outline", "pdf_without_outline"])
+def test_no_running_heads_or_page_numbers_in_chunks(which, request):
+    doc, truth = request.getfixturevalue(which)
+    chunks = chunk_document(doc)
+    assert chunks
+    running = set(truth.running)
+    for c in chunks:
+        if c.page == 1:
+            continue  # the title page
+        for r in running:
+            assert r not in c.text, (r, c.text[:200])
+        assert "Harvest Test Press" not in c.text
+        assert "Principles of Everything" not in c.text
+        # a running head's pieces either side of a page break
+        assert not re.search(r"Chapter \d+\s+" + "|".join(re.escape(ch) for ch in ("Cell Structure",)) + r"\s+\d+",
+                             c.text)
+        assert not re.search(r"(^|\n)\s*\d{1,3}\s*($|\n)", c.text)
+
+
+@pytest.mark.parametrize("which", ["pdf_with_outline", "pdf_without_outline"])
+def test_every_sentence_whole_and_on_its_page(which, request):
+    doc, truth = request.getfixturevalue(which)
+    text = doc.text
+    assert truth.hyphenated and truth.joined_across_pages >= 3  # the book does test both
+    missing, wrong_page = [], []
+    for sentence, page in truth.sentences:
+        at = text.find(sentence)
+        if at < 0:
+            missing.append(sentence)
+        elif doc.page_at(at) != page:
+            wrong_page.append((sentence[:30], page, doc.page_at(at)))
+    assert not missing, missing[:5]
+    assert not wrong_page, wrong_page[:5]
+    # reading order: the sentences come in the book's order (two-column chapter included)
+    offsets = [text.find(s) for s, _ in truth.sentences]
+    assert offsets == sorted(offsets)
+
+
+def test_paragraphs_joined_across_page_breaks_keep_both_pages(pdf_with_outline):
+    doc, truth = pdf_with_outline
+    spanning = [b for b in doc.blocks if b.page_breaks]
+    for first in truth.spanning:
+        assert any(b.text.startswith(first) for b in spanning), first
+    for b in spanning:
+        assert b.kind == "paragraph" and b.page_end == b.page + 1
+
+
+def test_captions_sidebars_and_glossary_are_marked_not_mixed_into_prose(pdf_with_outline):
+    doc, truth = pdf_with_outline
+    captions = [b.text for b in doc.blocks if b.kind == "caption"]
+    for cap in truth.captions:
+        assert cap in captions
+    sidebars = [b.text for b in doc.blocks if b.kind == "sidebar"]
+    for box in truth.boxes:
+        assert any(box in squash(s) for s in sidebars), box
+    prose = " ".join(b.text for b in doc.blocks if b.kind == "paragraph")
+    assert "Figure " not in prose and "CONNECTIONS" not in prose and "Everyday link" not in prose
+    terms = {(b.term, b.definition) for b in doc.blocks if b.kind == "term"}
+    for term, definition in truth.glossary:
+        assert (term, definition) in terms
+
+
+def test_chunks_carry_section_path_page_range_and_kind(pdf_with_outline):
+    doc, _truth = pdf_with_outline
+    chunks = chunk_document(doc)
+    text_chunks = [c for c in chunks if c.kind == "text" and c.page > 1]  # after the title page
+    assert text_chunks and all(c.heading_path for c in text_chunks)
+    assert all(c.heading_path[0].startswith("Chapter ") for c in text_chunks)
+    assert any(len(c.heading_path) == 3 for c in text_chunks)  # chapter > section > subsection
+    assert all(c.page is not None and c.page_end is not None and c.page <= c.page_end for c in chunks)
+    assert any(c.page_end > c.page for c in chunks)
+    kinds = {c.kind for c in chunks}
+    assert {"text", "caption", "sidebar", "glossary"} <= kinds
+    for c in chunks:
+        if c.kind == "text":
+            assert "Figure " not in c.text and "CONNECTIONS" not in c.text
+
+
+def test_readable_text_shows_headings_and_page_markers(pdf_with_outline):
+    doc, _truth = pdf_with_outline
+    shown = doc.readable_text()
+    assert "# Chapter 1: " in shown and "## 1.1 " in shown and "### 1.2.1 " in shown
+    assert "--- page 3 ---" in shown
+    assert "[Caption] Figure 1.1 " in shown
+
+
+def test_structure_survives_storage(pdf_with_outline):
+    doc, _truth = pdf_with_outline
+    again = Document.from_dict(doc.to_dict())
+    assert [(b.kind, b.text, b.page, b.page_breaks, b.term) for b in again.blocks] == \
+        [(b.kind, b.text, b.page, b.page_breaks, b.term) for b in doc.blocks]
+
+
+@pytest.mark.parametrize("fmt", ["epub", "docx"])
+def test_epub_and_docx_give_the_same_shape(book, pdf_with_outline, fmt, tmp_path):
+    pdf_doc, truth = pdf_with_outline
+    path = tmp_path / f"book.{fmt}"
+    (write_epub if fmt == "epub" else write_docx)(book, path)
+    doc = read_file(path)
+    assert [(lv, t) for lv, t, _p in _headings(doc)] == [(lv, t) for lv, t, _p in _headings(pdf_doc)]
+    assert {b.text for b in doc.blocks if b.kind == "caption"} >= set(truth.captions)
+    assert {(b.term, b.definition) for b in doc.blocks if b.kind == "term"} >= set(truth.glossary)
+    text = doc.text
+    assert all(s in text for s, _ in truth.sentences)
+    chunks = chunk_document(doc)
+    assert all(c.heading_path for c in chunks if c.kind == "text")
