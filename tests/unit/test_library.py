@@ -83,7 +83,7 @@ def test_readding_an_unchanged_file_is_a_no_op(library, tmp_path):
 def test_items_left_harvesting_by_a_crash_are_resumed(library, tmp_path):
     path = write_markdown(tmp_path / "a.md")
     queued, _ = library.enqueue([path])
-    library._set_status(queued[0].id, m.HARVESTING, None)  # as a killed process leaves it
+    library.sources._set_status(queued[0].id, m.HARVESTING, None)  # as a killed process leaves it
     assert [s.id for s in library.pending()] == [queued[0].id]
     results = library.harvest_sync()
     assert results[0].ok and library.source(queued[0].id).status == m.READY

@@ -1,0 +1,78 @@
+"""`harvest add`: harvest files, folders or URLs into the library."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from harvest_desktop.cli._common import EXIT_OK, EXIT_PARTIAL, cancel_on_sigint, progress_printer
+
+NAME = "add"
+
+
+def register(sub) -> None:
+    a = sub.add_parser(NAME, help="harvest files, folders or URLs into the library")
+    a.add_argument("items", nargs="+", metavar="PATH_OR_URL")
+    a.add_argument("--type", dest="types", action="append", metavar="EXT",
+                   help="only files with this extension when adding folders (repeatable, e.g. --type pdf)")
+    a.add_argument("--urls-from", metavar="FILE", help="also add the URLs listed in FILE (one per line)")
+    a.add_argument("--section", action="store_true",
+                   help="for each URL, also harvest the same-site pages it links to (one level down)")
+    a.set_defaults(run=run)
+
+
+def run(lib, args) -> int:
+    from harvest_desktop.core.errors import Cancelled
+
+    items = list(args.items)
+    if args.urls_from:
+        try:
+            text = Path(args.urls_from).read_text(encoding="utf-8", errors="replace")
+        except OSError as exc:
+            print(f"harvest: {args.urls_from}: cannot read the URL list ({exc.strerror})", file=sys.stderr)
+            return EXIT_PARTIAL
+        items += [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.strip().startswith("#")]
+    if args.types:
+        types = {("." + t.lower().lstrip(".")) for t in args.types}
+        items = _filter_types(items, types)
+    token = cancel_on_sigint()
+    section_problems = []
+    if args.section:
+        items, section_problems = _expand_sections(lib, items, token)
+    queued, problems = lib.enqueue(items)
+    problems = section_problems + problems
+    for r in problems:
+        print(r.line())
+    try:
+        results = lib.harvest_sync([s.id for s in queued], cancel=token, progress=progress_printer())
+    except Cancelled:
+        print("harvest: cancelled; unfinished items stay queued and resume on the next `harvest add`",
+              file=sys.stderr)
+        return 130
+    for r in results:
+        print(r.line())
+    failed = any(not r.ok for r in list(problems) + list(results))
+    return EXIT_PARTIAL if failed else EXIT_OK
+
+
+def _expand_sections(lib, items: list[str], token):
+    import asyncio
+
+    async def expand():
+        try:
+            return await lib.expand_sections(items, token)
+        finally:
+            await lib.aclose()
+
+    return asyncio.run(expand())
+
+
+def _filter_types(items: list[str], types: set[str]) -> list[str]:
+    out = []
+    for item in items:
+        path = Path(item)
+        if path.is_dir():
+            out += [str(f) for f in sorted(path.rglob("*")) if f.is_file() and f.suffix.lower() in types]
+        else:
+            out.append(item)
+    return out

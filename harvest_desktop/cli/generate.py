@@ -1,0 +1,57 @@
+"""`harvest generate`: make a format from the library (or some of its sources) and write it."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from harvest_desktop.cli._common import (EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, cancel_on_sigint, find_source,
+                                         progress_printer)
+
+NAME = "generate"
+
+
+def register(sub) -> None:
+    g = sub.add_parser(NAME, help="generate a format from the library and write it")
+    g.add_argument("format", metavar="FORMAT", help="study-guide, quiz, flashcards, briefing or faq")
+    g.add_argument("-o", "--output", required=True, metavar="OUT", help="output file; its extension picks the writer")
+    g.add_argument("--engine", default="builtin", help="builtin (default)")
+    g.add_argument("--source", dest="sources", action="append", metavar="SOURCE",
+                   help="limit to these sources (repeatable); default: all ready sources")
+    g.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
+    g.add_argument("--count", type=int, metavar="N", help="how many questions, cards, points or FAQ items")
+    g.add_argument("--types", metavar="TYPES", help="quiz question types, e.g. mcq,tf,cloze,matching")
+    g.add_argument("--chapter", dest="chapters", action="append", metavar="CHAPTER",
+                   help="only this chapter, by number or title (repeatable)")
+    g.set_defaults(run=run)
+
+
+def run(lib, args) -> int:
+    from harvest_desktop.export import SUPPORTED_EXTENSIONS
+
+    out_path = Path(args.output)
+    if out_path.suffix.lower() not in SUPPORTED_EXTENSIONS:
+        print(f"harvest: {out_path.name}: cannot write '{out_path.suffix or 'no extension'}' files "
+              f"(use one of: {', '.join(SUPPORTED_EXTENSIONS)})", file=sys.stderr)
+        return EXIT_USAGE
+    if out_path.exists() and not args.force:
+        print(f"harvest: {out_path}: the file already exists and was left untouched "
+              "(choose another name, or pass --force)", file=sys.stderr)
+        return EXIT_PARTIAL
+    from harvest_desktop.formats import registry
+
+    try:
+        registry.get_format(args.format)
+    except Exception as exc:
+        print(f"harvest: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    ids = [find_source(lib, ref).id for ref in args.sources] if args.sources else None
+    token = cancel_on_sigint()
+    if args.count is not None and args.count < 1:
+        print("harvest: --count must be 1 or more", file=sys.stderr)
+        return EXIT_USAGE
+    out = lib.generate(args.format, engine=args.engine, source_ids=ids, cancel=token,
+                       progress=progress_printer(), count=args.count, types=args.types, chapters=args.chapters)
+    written = lib.export(out.id, out_path, overwrite=args.force)
+    print(f"wrote {written} ({out.title}; engine: {out.engine})")
+    return EXIT_OK

@@ -1,0 +1,30 @@
+"""`harvest list`: the sources, one line each: id, name or URL, status."""
+
+from __future__ import annotations
+
+from harvest_desktop.cli._common import EXIT_OK
+
+NAME = "list"
+
+
+def register(sub) -> None:
+    p = sub.add_parser(NAME, help="list the sources: id, name or URL, status")
+    p.set_defaults(run=run)
+
+
+def run(lib, args) -> int:
+    sources = lib.sources()
+    if not sources:
+        print("The library is empty. Add files or URLs with `harvest add PATH_OR_URL`.")
+        return EXIT_OK
+    by_id = {s.id: s for s in sources}
+    for s in sources:
+        status = s.status
+        if s.status == "duplicate" and s.duplicate_of in by_id:
+            status += f" of #{s.duplicate_of} {by_id[s.duplicate_of].name}"
+        elif s.similar_to in by_id and s.similarity is not None:
+            status += f" (similar to #{s.similar_to} {by_id[s.similar_to].name}, {s.similarity:.0%} similar)"
+        if s.error:
+            status += f": {s.error}"
+        print(f"{s.id}\t{s.location if s.kind == 'url' else s.name}\t{status}")
+    return EXIT_OK

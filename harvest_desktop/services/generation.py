@@ -1,0 +1,101 @@
+"""Generation: make a format from the chosen sources (all ready ones by default) and store it."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Sequence
+
+from sqlmodel import col, select
+
+from harvest_desktop.core.cancel import NEVER, CancelToken
+from harvest_desktop.core.errors import KnownError
+from harvest_desktop.core.progress import ProgressFn, no_progress
+from harvest_desktop.services.changes import Changes
+from harvest_desktop.services.context import ServiceContext
+from harvest_desktop.services.sources import now_iso
+from harvest_desktop.store import models as m
+
+
+@dataclass
+class Generated:
+    output: m.Output
+    changes: Changes = field(default_factory=Changes)
+
+
+class GenerationService:
+    def __init__(self, ctx: ServiceContext, sources) -> None:
+        self._ctx = ctx
+        self._sources = sources
+        self._analyses: dict = {}
+
+    def outputs(self) -> list[m.Output]:
+        with self._ctx.db.read() as s:
+            return list(s.exec(select(m.Output).order_by(col(m.Output.id).desc())).all())
+
+    def output(self, output_id: int) -> m.Output | None:
+        with self._ctx.db.read() as s:
+            return s.get(m.Output, output_id)
+
+    def analysis(self, source_id: int, cancel: CancelToken = NEVER):
+        """The source's SourceAnalysis: computed once from its stored document, then kept."""
+        from harvest_desktop.understand.analysis import analyze_document
+
+        src = self._sources.get(source_id)
+        key = (source_id, src.content_hash if src is not None else None)
+        if key not in self._analyses:
+            doc = self._sources.document(source_id)
+            if doc is None:
+                return None
+            self._analyses[key] = analyze_document(doc, cancel=cancel)
+        return self._analyses[key]
+
+    def _generation_input(self, source_ids: Sequence[int] | None, cancel: CancelToken):
+        from harvest_desktop.formats import registry
+
+        chunks = self._sources.chunks(source_ids)
+        if not chunks:
+            if source_ids is not None:
+                raise KnownError("none of the chosen sources has harvested text",
+                                 hint="choose ready sources, or wait until they are harvested")
+            raise KnownError("the library has no harvested text yet",
+                             hint="add files or URLs first and wait until they are ready")
+        meta = {s.id: s for s in self._sources.all()}
+        passages = registry.to_passages(chunks, meta)
+        # Generation never feeds the same passage twice: near-duplicates go, by their stored vectors.
+        passages = self._ctx.index.dedup_passages(passages)
+        analyses = {}
+        for sid in sorted({p.source_id for p in passages}):
+            a = self.analysis(sid, cancel)
+            if a is not None:
+                analyses[sid] = a
+        return chunks, passages, analyses, meta
+
+    def generate(self, fmt: str, *, engine: str = "builtin", source_ids: Sequence[int] | None = None,
+                 cancel: CancelToken = NEVER, progress: ProgressFn = no_progress, **options) -> Generated:
+        """Run the format over the ready sources in `source_ids` (None: all of them) and store the output.
+
+        options: count, types (mcq,tf,cloze,matching), chapters (numbers or titles)."""
+        from harvest_desktop.formats import registry
+
+        spec = registry.get_format(fmt)
+        chunks, passages, analyses, meta = self._generation_input(source_ids, cancel)
+        result = registry.run(spec, engine, passages, cancel=cancel, progress=progress, analyses=analyses,
+                              meta=meta, **{k: v for k, v in options.items() if v})
+        cancel.check()  # a cancel pressed while the last step ran still means "keep nothing"
+        out = m.Output(format=spec.key, title=result.title, engine=result.engine,
+                       route_reason=result.route_reason, created_at=now_iso(),
+                       content_json=json.dumps(result.content), markdown=result.markdown,
+                       source_ids=json.dumps(sorted({c.source_id for c in chunks})))
+        with self._ctx.db.write() as s:
+            s.add(out)
+            s.flush()
+        assert out.id is not None
+        return Generated(out, self._ctx.publish(Changes(outputs_added={out.id})))
+
+    def ask(self, question: str, *, source_ids: Sequence[int] | None = None, cancel: CancelToken = NEVER):
+        """A cited answer from the chosen sources, or found=False: the sources do not say."""
+        from harvest_desktop.formats.answer import answer_question
+
+        _chunks, passages, analyses, meta = self._generation_input(source_ids, cancel)
+        return answer_question(question, passages, analyses=analyses, meta=meta, cancel=cancel)

@@ -1,0 +1,425 @@
+"""Sources and harvesting: enqueue, harvest, find, remove. Both front ends call these."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable, Iterable, Iterator, Sequence
+
+from sqlmodel import col, delete, select
+
+from harvest_desktop.core.cancel import NEVER, CancelToken
+from harvest_desktop.core.document import Document
+from harvest_desktop.core.errors import Cancelled, KnownError
+from harvest_desktop.core.progress import Progress, ProgressFn, no_progress
+from harvest_desktop.services.changes import Changes
+from harvest_desktop.services.context import ServiceContext
+from harvest_desktop.store import models as m
+
+log = logging.getLogger(__name__)
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def content_hash(text: str) -> str:
+    """Hash of normalised text: same words in the same order hash alike, whatever the layout."""
+    norm = unicodedata.normalize("NFKC", text).casefold()
+    norm = re.sub(r"\s+", " ", norm).strip()
+    return hashlib.sha256(norm.encode("utf-8")).hexdigest()
+
+
+@dataclass
+class ItemResult:
+    """One line of outcome per item, shown in the CLI and the Sources pane."""
+
+    location: str
+    ok: bool
+    message: str
+    source_id: int | None = None
+    status: str = ""
+
+    def line(self) -> str:
+        mark = "ok" if self.ok else "error"
+        ident = f"#{self.source_id} " if self.source_id is not None else ""
+        return f"{mark}: {ident}{self.location}: {self.message}"
+
+
+@dataclass
+class Enqueued:
+    """Queued sources, problem lines, and what changed; unpacks as `queued, problems`."""
+
+    queued: list[m.Source]
+    problems: list[ItemResult]
+    changes: Changes = field(default_factory=Changes)
+
+    def __iter__(self) -> Iterator:
+        return iter((self.queued, self.problems))
+
+
+class Harvested(list):
+    """The harvest's result lines (a list of ItemResult) plus `.changes`, all sources it touched."""
+
+    changes: Changes
+
+    def __init__(self, results: Iterable[ItemResult] = (), changes: Changes | None = None) -> None:
+        super().__init__(results)
+        self.changes = changes or Changes()
+
+
+ItemCallback = Callable[[m.Source], None]
+
+
+class SourcesService:
+    def __init__(self, ctx: ServiceContext) -> None:
+        self._ctx = ctx
+
+    @property
+    def _db(self):
+        return self._ctx.db
+
+    # -- queries -------------------------------------------------------------------------------
+    def __call__(self) -> list[m.Source]:
+        """`lib.sources()` still lists every source (the form the first front ends used)."""
+        return self.all()
+
+    def all(self) -> list[m.Source]:
+        with self._db.read() as s:
+            return list(s.exec(select(m.Source).order_by(m.Source.id)).all())
+
+    def get(self, source_id: int) -> m.Source | None:
+        with self._db.read() as s:
+            return s.get(m.Source, source_id)
+
+    def find(self, ref: str) -> m.Source | None:
+        """Find by id (with or without '#'), exact location/URL, file name, or title."""
+        ref = ref.strip()
+        if ref.lstrip("#").isdigit():
+            found = self.get(int(ref.lstrip("#")))
+            if found:
+                return found
+        candidates = self.all()
+        resolved = str(Path(ref).expanduser().resolve()) if not looks_like_url(ref) else ref
+        for key in (lambda s: s.location == ref or s.location == resolved,
+                    lambda s: s.final_url == ref,
+                    lambda s: s.name == ref,
+                    lambda s: (s.title or "") == ref,
+                    lambda s: s.name.casefold() == ref.casefold()):
+            hits = [s for s in candidates if key(s)]
+            if hits:
+                return hits[0]
+        return None
+
+    def document(self, source_id: int) -> Document | None:
+        with self._db.read() as s:
+            row = s.get(m.DocumentRow, source_id)
+        if row is None:
+            return None
+        return Document.from_dict(json.loads(row.structure_json))
+
+    def chunks(self, source_ids: Sequence[int] | None = None) -> list[m.Chunk]:
+        with self._db.read() as s:
+            q = select(m.Chunk).join(m.Source).where(m.Source.status == m.READY)
+            if source_ids is not None:
+                q = q.where(col(m.Chunk.source_id).in_(list(source_ids)))
+            return list(s.exec(q.order_by(m.Chunk.source_id, m.Chunk.ord)).all())
+
+    def pending(self) -> list[m.Source]:
+        """Queued items, plus items a crash left half-done (they start over)."""
+        with self._db.read() as s:
+            return list(s.exec(select(m.Source).where(col(m.Source.status).in_([m.QUEUED, m.HARVESTING]))
+                               .order_by(m.Source.id)).all())
+
+    # -- enqueue -------------------------------------------------------------------------------
+    def enqueue(self, items: Iterable[str | Path]) -> Enqueued:
+        """Turn paths, folders and URLs into queued sources; problems come back as results."""
+        from harvest_desktop.acquire.discover import expand_items
+
+        queued: list[m.Source] = []
+        problems: list[ItemResult] = []
+        added: list[m.Source] = []
+        requeued: list[m.Source] = []
+        notes: list[tuple[str, str]] = []
+        found, errors = expand_items(items, notes=notes)
+        problems.extend(ItemResult(loc, True, msg) for loc, msg in notes)
+        problems.extend(ItemResult(loc, False, msg) for loc, msg in errors)
+        with self._db.write() as s:
+            for kind, location, name in found:
+                existing = s.exec(select(m.Source).where(m.Source.location == location)).first()
+                if existing is not None:
+                    if existing.status in (m.QUEUED, m.HARVESTING):
+                        queued.append(existing)
+                        continue
+                    if kind == "file" and existing.status == m.READY and not _file_changed(existing, location):
+                        problems.append(ItemResult(location, True, "already in the library, unchanged",
+                                                   existing.id, existing.status))
+                        continue
+                    existing.status = m.QUEUED
+                    existing.error = None
+                    existing.updated_at = now_iso()
+                    s.add(existing)
+                    queued.append(existing)
+                    requeued.append(existing)
+                    continue
+                src = m.Source(kind=kind, location=location, name=name, status=m.QUEUED,
+                               added_at=now_iso(), updated_at=now_iso())
+                s.add(src)
+                queued.append(src)
+                added.append(src)
+            s.flush()
+            changes = Changes(sources_added={x.id for x in added}, sources_changed={x.id for x in requeued})
+        return Enqueued(queued, problems, self._ctx.publish(changes))
+
+    async def expand_sections(self, items: Sequence[str], cancel: CancelToken = NEVER
+                              ) -> tuple[list[str], list[ItemResult]]:
+        """"Harvest this section": each URL plus the same-site pages it links to, one level down.
+
+        Only the links are read here (under robots.txt and the rate limit); the pages themselves go
+        through the normal queue, so each is harvested, resumed and reported like any other item.
+        Other items pass through; a page whose links cannot be read stays in, with a problem line."""
+        out: list[str] = []
+        problems: list[ItemResult] = []
+        from harvest_desktop.net import strip_userinfo
+
+        for item in items:
+            found = [item]  # kept as given: enqueue() drops a login and tells the person
+            if looks_like_url(item):
+                item = strip_userinfo(item)[0]
+                try:
+                    found += await self._ctx.web.section_links(item, cancel)
+                except KnownError as exc:
+                    problems.append(ItemResult(item, False, f"cannot follow this section: {exc.message}"))
+            out.extend(u for u in found if u not in out)
+        return out, problems
+
+    # -- harvest -------------------------------------------------------------------------------
+    async def harvest(
+        self,
+        source_ids: Sequence[int] | None = None,
+        *,
+        cancel: CancelToken = NEVER,
+        progress: ProgressFn = no_progress,
+        on_item: ItemCallback | None = None,
+    ) -> Harvested:
+        """Harvest the given (or all pending) sources; one failure never stops the batch.
+
+        Runs on the caller's event loop (the window's): every database call and every parse goes
+        to an executor, so the loop thread only schedules work. Each status change is published
+        as it is stored."""
+        ctx = self._ctx
+        todo = await ctx.run(ctx.db_executor, self.pending)
+        if source_ids is not None:
+            wanted = set(source_ids)
+            todo = [s for s in todo if s.id in wanted]
+        total = len(todo)
+        results: list[ItemResult] = []
+        done = 0
+        progress(Progress(0, total, f"Harvesting {total} item(s)"))
+        sem = asyncio.Semaphore(max(2, ctx.settings.web.concurrency))
+
+        async def one(src: m.Source) -> None:
+            nonlocal done
+            async with sem:
+                if cancel.cancelled:
+                    return
+                result = await self._harvest_one(src, cancel, on_item)
+                if result is None:
+                    return
+                results.append(result)
+                done += 1
+                progress(Progress(done, total, f"{src.name}: {result.message}"))
+
+        tasks = [asyncio.ensure_future(one(src)) for src in todo]
+        try:
+            await asyncio.gather(*tasks)
+        finally:
+            for t in tasks:
+                t.cancel()
+        order = {s.id: i for i, s in enumerate(todo)}
+        results.sort(key=lambda r: order.get(r.source_id, 0))
+        if cancel.cancelled:
+            raise Cancelled()
+        return Harvested(results, Changes(sources_changed={s.id for s in todo if s.id is not None}))
+
+    async def _harvest_one(self, src: m.Source, cancel: CancelToken,
+                           on_item: ItemCallback | None) -> ItemResult | None:
+        assert src.id is not None
+        ctx = self._ctx
+        src = await ctx.run(ctx.db_executor, self._set_status, src.id, m.HARVESTING, None)
+        if on_item:
+            on_item(src)
+        try:
+            if src.kind == "url":
+                doc = await ctx.web.fetch_document(src.location, cancel)
+            else:
+                from harvest_desktop.acquire.sandbox import read_file_contained
+
+                doc = await ctx.run(ctx.parse_executor, read_file_contained, src.location, ctx.settings.limits)
+            cancel.check()
+            src, dup_of = await ctx.run(ctx.db_executor, self._store_document, src.id, doc)
+            if dup_of is not None:
+                result = ItemResult(src.location, True,
+                                    f"duplicate of #{dup_of.id} {dup_of.name} (same text); not stored twice",
+                                    src.id, src.status)
+            else:
+                near = await ctx.run(ctx.index_executor, ctx.index.add_source, src.id, cancel)
+                src, other_name = await ctx.run(ctx.db_executor, self._finish_ready, src.id, near)
+                msg = f"{src.title or src.name} ({_count(src)})"
+                if near is not None:
+                    msg += f"; similar to #{near.other_id} {other_name} ({near.similarity:.0%} similar)"
+                result = ItemResult(src.location, True, msg, src.id, src.status)
+        except (Cancelled, asyncio.CancelledError):
+            await ctx.run(ctx.db_executor, self._set_status, src.id, m.QUEUED, None)
+            return None
+        except KnownError as exc:
+            src = await ctx.run(ctx.db_executor, self._set_status, src.id, m.FAILED, _known_message(exc))
+            result = ItemResult(src.location, False, src.error or str(exc), src.id, src.status)
+        except Exception as exc:  # a reader bug must cost one item, not the batch
+            log.exception("unexpected failure harvesting %s", src.location)
+            msg = f"unexpected error while reading ({exc.__class__.__name__}: {exc}); see the log"
+            src = await ctx.run(ctx.db_executor, self._set_status, src.id, m.FAILED, msg)
+            result = ItemResult(src.location, False, msg, src.id, src.status)
+        if on_item:
+            on_item(src)
+        return result
+
+    def _set_status(self, source_id: int, status: str, error: str | None) -> m.Source:
+        with self._db.write() as s:
+            src = s.get(m.Source, source_id)
+            assert src is not None
+            src.status = status
+            src.error = error
+            src.updated_at = now_iso()
+            if status == m.HARVESTING:
+                src.attempts += 1
+            s.add(src)
+        self._ctx.publish(Changes(sources_changed={source_id}))
+        return src
+
+    def _store_document(self, source_id: int, doc: Document) -> tuple[m.Source, m.Source | None]:
+        """Store text, structure and chunks in one transaction; exact duplicates are not stored."""
+        from harvest_desktop.index.chunking import chunk_document
+
+        digest = content_hash(doc.text)
+        specs = chunk_document(doc)
+        with self._db.write() as s:
+            src = s.get(m.Source, source_id)
+            assert src is not None
+            # Stored but still being indexed counts too: two copies in one batch are still one text.
+            dup = s.exec(select(m.Source).where(m.Source.content_hash == digest, m.Source.id != source_id,
+                                                col(m.Source.status).in_([m.READY, m.HARVESTING]))
+                         .order_by(m.Source.id)).first()
+            if dup is not None and s.get(m.DocumentRow, dup.id) is None:
+                dup = None  # a half-done item from a crash has no text stored: not a duplicate
+            _apply_attribution(src, doc)
+            src.content_hash = digest
+            src.updated_at = now_iso()
+            s.exec(delete(m.Chunk).where(m.Chunk.source_id == source_id))
+            old = s.get(m.DocumentRow, source_id)
+            if old is not None:
+                s.delete(old)
+            if dup is not None:
+                src.status = m.DUPLICATE
+                src.duplicate_of = dup.id
+                src.error = None
+                s.add(src)
+                result = (src, dup)
+            else:
+                s.add(m.DocumentRow(source_id=source_id, text=doc.text, structure_json=json.dumps(doc.to_dict())))
+                for c in specs:
+                    s.add(m.Chunk(source_id=source_id, ord=c.ord, text=c.text, page=c.page,
+                                  heading_path=" > ".join(c.heading_path), start=c.start, end=c.end,
+                                  page_end=c.page_end, kind=c.kind))
+                s.add(src)
+                result = (src, None)
+        self._ctx.publish(Changes(sources_changed={source_id}))
+        return result
+
+    def _finish_ready(self, source_id: int, near) -> tuple[m.Source, str]:
+        """Mark ready; returns the source and the name of the source it is similar to, if any."""
+        with self._db.write() as s:
+            src = s.get(m.Source, source_id)
+            assert src is not None
+            src.status = m.READY
+            src.error = None
+            src.similar_to = near.other_id if near is not None else None
+            src.similarity = near.similarity if near is not None else None
+            src.updated_at = now_iso()
+            s.add(src)
+            other = s.get(m.Source, near.other_id) if near is not None else None
+            result = src, (other.name if other is not None else "")
+        self._ctx.publish(Changes(sources_changed={source_id}, concepts=True))
+        return result
+
+    def harvest_sync(self, source_ids: Sequence[int] | None = None, **kw) -> Harvested:
+        """For scripts and tests without a running loop."""
+        return asyncio.run(self._harvest_and_close_web(source_ids, **kw))
+
+    async def _harvest_and_close_web(self, source_ids, **kw) -> Harvested:
+        try:
+            return await self.harvest(source_ids, **kw)
+        finally:
+            await self._ctx.aclose()
+
+    # -- remove --------------------------------------------------------------------------------
+    def remove(self, source_id: int) -> Changes:
+        self._ctx.index.remove_source(source_id)
+        with self._db.write() as s:
+            s.exec(delete(m.Chunk).where(m.Chunk.source_id == source_id))
+            row = s.get(m.DocumentRow, source_id)
+            if row is not None:
+                s.delete(row)
+            src = s.get(m.Source, source_id)
+            if src is not None:
+                s.delete(src)
+        return self._ctx.publish(Changes(sources_removed={source_id}, concepts=True))
+
+
+def looks_like_url(text: str) -> bool:
+    return text.lower().startswith(("http://", "https://"))
+
+
+def _file_changed(src: m.Source, location: str) -> bool:
+    try:
+        st = Path(location).stat()
+    except OSError:
+        return True
+    return src.file_size != st.st_size or src.file_mtime != st.st_mtime
+
+
+def _apply_attribution(src: m.Source, doc: Document) -> None:
+    a = doc.attribution
+    src.title = doc.title or src.title
+    src.author, src.site, src.published, src.license = a.author, a.site, a.published, a.license
+    src.final_url, src.fetched_at, src.mime = a.final_url, a.fetched_at or now_iso(), a.mime
+    src.pages = doc.pages
+    src.char_count = len(doc.text)
+    if src.kind == "file":
+        try:
+            st = Path(src.location).stat()
+            src.file_size, src.file_mtime = st.st_size, st.st_mtime
+        except OSError:
+            pass
+
+
+def _known_message(exc: KnownError) -> str:
+    msg = exc.message
+    if exc.hint:
+        msg += f" ({exc.hint})"
+    return msg
+
+
+def _count(src: m.Source) -> str:
+    parts = []
+    if src.pages:
+        parts.append(f"{src.pages} page{'s' if src.pages != 1 else ''}")
+    parts.append(f"{src.char_count or 0:,} characters")
+    return ", ".join(parts)
