@@ -1,4 +1,9 @@
-"""Writers for generated outputs; the target's extension picks the writer."""
+"""Writers for generated outputs: one registry says which file type takes which format.
+
+Every writer reads the output's structured content (formats/schema.py), never its Markdown; the
+CLI, the Export pane and the file dialog's filters all come from EXPORTERS, so nothing is offered
+that cannot be written. PDF, DOCX, HTML and Markdown render one shared document model
+(export/docmodel.py)."""
 
 from __future__ import annotations
 
@@ -6,33 +11,134 @@ import errno
 import os
 import stat
 from pathlib import Path
-from typing import Callable
+import json
+from dataclasses import dataclass
+from typing import Any, Callable
 
 from harvest_desktop.core.errors import BadInput, DiskFull, KnownError
 from harvest_desktop.core.settings import atomic_write_bytes
+from harvest_desktop.export.docmodel import OutputMeta
 
 
-def _markdown(out) -> bytes:
-    return out.markdown.encode("utf-8")
+@dataclass(frozen=True)
+class Exporter:
+    """One file type: which format kinds it takes and how it renders their structured content."""
+
+    ext: str
+    label: str
+    kinds: frozenset[str]  # empty: every kind
+    render: Callable[[Any, OutputMeta], bytes]
+
+    def accepts(self, kind: str) -> bool:
+        return not self.kinds or kind in self.kinds
 
 
-def _pdf(out) -> bytes:
+def _doc(content, meta):
+    from harvest_desktop.export.docmodel import build_document
+
+    return build_document(content, meta)
+
+
+def _md(content, meta) -> bytes:
+    from harvest_desktop.export.text_writers import render_markdown
+
+    return render_markdown(_doc(content, meta)).encode("utf-8")
+
+
+def _html(content, meta) -> bytes:
+    from harvest_desktop.export.text_writers import render_html
+
+    return render_html(_doc(content, meta)).encode("utf-8")
+
+
+def _pdf(content, meta) -> bytes:
     from harvest_desktop.export.pdf import render_pdf
 
-    return render_pdf(out.title, out.markdown)
+    return render_pdf(_doc(content, meta))
 
 
-def _json(out) -> bytes:
-    import json
+def _docx(content, meta) -> bytes:
+    from harvest_desktop.export.docx_writer import render_docx
 
-    payload = {"title": out.title, "format": out.format, "engine": out.engine,
-               "route_reason": out.route_reason, "created_at": out.created_at,
-               "content": json.loads(out.content_json)}
-    return json.dumps(payload, indent=2, ensure_ascii=False).encode("utf-8")
+    return render_docx(_doc(content, meta))
 
 
-WRITERS: dict[str, Callable[[object], bytes]] = {".md": _markdown, ".pdf": _pdf, ".json": _json}
-SUPPORTED_EXTENSIONS: tuple[str, ...] = tuple(WRITERS)
+def _csv(content, meta) -> bytes:
+    from harvest_desktop.export.data_writers import render_csv
+
+    return render_csv(content)
+
+
+def _json(content, meta) -> bytes:
+    from harvest_desktop.export.data_writers import render_json
+
+    return render_json(content, meta)
+
+
+def _apkg(content, meta) -> bytes:
+    from harvest_desktop.export.apkg import render_apkg
+
+    return render_apkg(content, meta.title)
+
+
+_STUDY_ITEMS = frozenset({"quiz", "flashcards"})
+EXPORTERS: tuple[Exporter, ...] = (
+    Exporter(".pdf", "PDF document", frozenset(), _pdf),
+    Exporter(".md", "Markdown", frozenset(), _md),
+    Exporter(".html", "Web page (HTML)", frozenset(), _html),
+    Exporter(".docx", "Word document", frozenset(), _docx),
+    Exporter(".csv", "CSV table", _STUDY_ITEMS, _csv),
+    Exporter(".json", "JSON data", frozenset(), _json),
+    Exporter(".apkg", "Anki deck", _STUDY_ITEMS, _apkg),
+)
+_BY_EXT = {e.ext: e for e in EXPORTERS}
+SUPPORTED_EXTENSIONS: tuple[str, ...] = tuple(_BY_EXT)
+
+
+def exporter(ext: str) -> Exporter | None:
+    return _BY_EXT.get(ext.lower())
+
+
+def extensions_for(kind: str) -> tuple[str, ...]:
+    """The file types an output of this format can be written as (what UI and CLI offer)."""
+    return tuple(e.ext for e in EXPORTERS if e.accepts(kind))
+
+
+def file_filter(kind: str) -> str:
+    """A file-dialog filter string listing exactly the writable types for this format."""
+    return ";;".join(f"{e.label} (*{e.ext})" for e in EXPORTERS if e.accepts(kind))
+
+
+def output_content(out):
+    """The structured content of a stored output, or a clear error when it cannot be read."""
+    from harvest_desktop.formats.schema import content_from_dict
+
+    try:
+        data = json.loads(out.content_json or "{}")
+        if isinstance(data, dict) and not data.get("kind"):
+            data = {**data, "kind": out.format}
+        return content_from_dict(data)
+    except (ValueError, TypeError, AttributeError) as exc:
+        raise KnownError(f"its stored content cannot be read ({exc})", item=f"output #{out.id} “{out.title}”",
+                         hint="generate it again") from None
+
+
+def output_meta(out) -> OutputMeta:
+    return OutputMeta(title=out.title, format=out.format, engine=out.engine, created_at=out.created_at,
+                      output_id=out.id, route_reason=getattr(out, "route_reason", "") or "")
+
+
+def render(out, ext: str) -> bytes:
+    """The bytes of one output as one file type, from its structured content."""
+    exp = exporter(ext)
+    if exp is None:
+        raise BadInput(f"cannot write '{ext or 'no extension'}' files", item=out.title,
+                       hint="use one of: " + ", ".join(SUPPORTED_EXTENSIONS))
+    content = output_content(out)
+    if not exp.accepts(content.kind):
+        raise BadInput(f"a {content.kind} cannot be written as {ext}", item=out.title,
+                       hint="use one of: " + ", ".join(extensions_for(content.kind)))
+    return exp.render(content, output_meta(out))
 
 
 def check_target(path: Path, *, overwrite: bool = False) -> Path:
@@ -42,7 +148,7 @@ def check_target(path: Path, *, overwrite: bool = False) -> Path:
     target is never replaced or written through; an existing file only with overwrite."""
     path = Path(path).expanduser()
     suffix = path.suffix.lower()
-    if suffix not in WRITERS:
+    if suffix not in _BY_EXT:
         raise BadInput(f"cannot write '{suffix or 'no extension'}' files", item=path.name,
                        hint="use one of: " + ", ".join(SUPPORTED_EXTENSIONS))
     folder = path.parent
@@ -70,7 +176,7 @@ def write_output(out, path: Path, *, overwrite: bool = False) -> Path:
 
     On any failure nothing is left behind: no partial file, and the target as it was."""
     path = check_target(path, overwrite=overwrite)
-    data = WRITERS[path.suffix.lower()](out)
+    data = render(out, path.suffix.lower())
     check_target(path, overwrite=overwrite)  # rendering takes a while: look again just before writing
     try:
         atomic_write_bytes(path, data, make_parents=False, replace=overwrite)
