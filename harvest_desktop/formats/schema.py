@@ -351,6 +351,17 @@ def _legacy_study_guide(data: dict[str, Any]) -> StudyGuide:
             parts[0].key_concepts = concepts
         else:
             parts = [GuidePart(heading="Key concepts", key_concepts=concepts)]
+    questions = []
+    for q in data.get("quiz", []):  # the legacy guide's quiz becomes review questions, answers kept
+        options = q.get("options") or []
+        prompt = q.get("question", "")
+        if options:
+            prompt += " " + " ".join(f"({chr(65 + i)}) {o}" for i, o in enumerate(options))
+        cit = _legacy_citation(q, q.get("text", ""))
+        questions.append(ReviewQuestion(question=prompt, concept=q.get("answer", ""),
+                                        answer=Claim(text=q.get("answer", ""), citations=[cit] if cit else [])))
+    if questions:
+        parts.append(GuidePart(heading="Quiz", review_questions=questions))
     sources = [SourceRef(source_id=s.get("id"), title=s.get("name", "")) for s in data.get("sources", [])]
     return StudyGuide(title=data.get("title", ""), overview=[claim(s) for s in data.get("overview", [])],
                       parts=parts, sources=sources)

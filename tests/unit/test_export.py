@@ -21,21 +21,33 @@ def test_pdf_export_reads_back_with_concepts_and_citations(library, output, tmp_
     target = library.export(output.id, tmp_path / "out" / "guide.pdf")
     assert target.read_bytes().startswith(b"%PDF")
     text = pdf_text(target)
-    content = json.loads(output.content_json)
-    concepts = [c for part in content["parts"] for c in part["key_concepts"]]
-    found = [c["term"] for c in concepts if c["term"].lower() in text.lower()]
-    assert concepts and len(found) == len(concepts)
-    assert "Review questions" in text and "[Photosynthesis" in text
+    from harvest_desktop.formats.schema import content_from_dict
+
+    guide = content_from_dict(json.loads(output.content_json))
+    terms = [c.term for c in guide.key_concepts()]
+    assert terms and all(t.lower() in text.lower() for t in terms)
+    questions = [q for p in guide.parts for q in p.review_questions]
+    if questions:
+        assert "Answers to the review questions" in text
+    assert "References" in text and "Sources" in text
 
 
-def test_markdown_export_is_the_output_markdown(library, output, tmp_path):
-    target = library.export(output.id, tmp_path / "guide.md")
-    assert target.read_text(encoding="utf-8") == output.markdown
+def test_markdown_export_renders_the_structured_content(library, output, tmp_path):
+    import re
+
+    from harvest_desktop.formats.schema import content_from_dict
+
+    md = library.export(output.id, tmp_path / "guide.md").read_text(encoding="utf-8")
+    guide = content_from_dict(json.loads(output.content_json))
+    assert md.startswith("# ") and all(c.term in md for c in guide.key_concepts())
+    assert set(re.findall(r"\]\(#(ref-\d+)\)", md)) <= set(re.findall(r'<a id="(ref-\d+)"></a>', md))
+    assert "## Sources" in md and "photosynthesis" in md.lower()
 
 
 def test_json_export_carries_structure(library, output, tmp_path):
     data = json.loads(library.export(output.id, tmp_path / "guide.json").read_text(encoding="utf-8"))
-    assert data["content"]["parts"] and data["content"]["kind"] == "study-guide" and data["engine"] == "builtin"
+    assert data["format"] == "study-guide" and data["output"]["engine"] == "builtin"
+    assert data["content"]["kind"] == "study-guide" and data["content"]["parts"]
 
 
 def test_existing_file_is_never_silently_overwritten(library, output, tmp_path):
@@ -46,7 +58,7 @@ def test_existing_file_is_never_silently_overwritten(library, output, tmp_path):
     assert "already exists" in str(info.value)
     assert target.read_text() == "my own notes"
     library.export(output.id, target, overwrite=True)
-    assert target.read_text(encoding="utf-8") == output.markdown
+    assert target.read_text(encoding="utf-8").startswith("# ") and "my own notes" not in target.read_text()
     assert not [p for p in os.listdir(tmp_path) if p.endswith(".tmp")]
 
 
