@@ -304,6 +304,10 @@ def test_blocking_client_and_transport_apply_the_policy(servers):
 
 class _EveryPath(dict):
     def get(self, key, default=None):
+        if key.endswith("/robots.txt"):
+            return 200, {"Content-Type": "text/plain"}, "User-agent: *\nAllow: /\n"
+        if key.endswith("/article"):
+            return 200, {}, PAGE.format(t="Through the proxy")
         return lambda server, handler: (200, {}, f"proxied {handler.path}")
 
 
@@ -322,6 +326,11 @@ def test_proxy_from_the_environment_is_used_and_targets_still_checked(servers, m
         with pytest.raises(AddressRefused):
             client.get("http://rebind.example/")  # the name is checked here even though the proxy resolves it
     assert [p for _, p, _ in proxy.log] == ["http://public.example/page"]
+    # the web harvester reads the same environment
+    doc = run_harvester(lambda w: w.fetch_document("http://public.example/article", CancelToken()),
+                        policy=policy)
+    assert doc.attribution.final_url == "http://public.example/article"
+    assert [p for _, p, _ in proxy.log][1:] == ["http://public.example/robots.txt", "http://public.example/article"]
 
 
 # -- logins in URLs ---------------------------------------------------------------------------------
