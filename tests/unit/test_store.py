@@ -71,3 +71,24 @@ def test_fts_follows_chunk_inserts_and_deletes(tmp_path):
     assert conn.execute(q).fetchone()[0] == 0
     conn.close()
     db.close()
+
+
+def test_source_analysis_rows_by_version_and_cascade(tmp_path):
+    from sqlalchemy import text as sql
+
+    from harvest_desktop.store import analyses
+    from harvest_desktop.store.db import Database
+
+    db = Database(tmp_path / "lib.sqlite3")
+    with db.write() as s:
+        s.exec(sql("INSERT INTO source(id, kind, location, name) VALUES (7, 'file', '/x.txt', 'x.txt')"))
+    assert analyses.save_analysis(db, 7, 1, {"sentences": [["A b c.", 1, "", "", "prose", 0, 6]]})
+    assert analyses.save_analysis(db, 7, 2, {"sentences": []}, seconds=1.5)
+    assert not analyses.save_analysis(db, 8, 2, {"sentences": []})  # no such source
+    assert analyses.load_analyses(db, [7, 8], 2) == {7: {"sentences": []}}
+    assert analyses.load_analyses(db, [7], 1) == {}  # an older version is replaced, not kept
+    assert [v for v, _, _ in analyses.analysis_info(db, 7)] == [2]
+    with db.write() as s:
+        s.exec(sql("DELETE FROM source WHERE id = 7"))
+    assert analyses.load_analyses(db, [7], 2) == {}
+    db.close()

@@ -1,0 +1,52 @@
+"""The stored per-source analysis (table source_analysis): one JSON row per source and version."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Sequence
+
+from sqlalchemy import text as sql
+
+from harvest_desktop.store.db import Database
+
+
+def save_analysis(db: Database, source_id: int, version: int, data: dict[str, Any], *,
+                  content_hash: str = "", created_at: str = "", seconds: float = 0.0) -> bool:
+    """Store (or replace) a source's analysis; False when the source is gone meanwhile."""
+    payload = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    with db.write() as s:
+        if s.exec(sql("SELECT 1 FROM source WHERE id = :s").bindparams(s=source_id)).first() is None:
+            return False
+        s.exec(sql("DELETE FROM source_analysis WHERE source_id = :s AND version != :v")
+               .bindparams(s=source_id, v=version))
+        s.exec(sql("INSERT OR REPLACE INTO source_analysis(source_id, version, content_hash, created_at, "
+                   "seconds, data_json) VALUES (:s, :v, :h, :c, :t, :d)")
+               .bindparams(s=source_id, v=version, h=content_hash, c=created_at, t=float(seconds), d=payload))
+    return True
+
+
+def load_analyses(db: Database, source_ids: Sequence[int], version: int) -> dict[int, dict[str, Any]]:
+    """Stored analyses of the given version, by source id (sources without one are absent)."""
+    out: dict[int, dict[str, Any]] = {}
+    ids = sorted({int(i) for i in source_ids})
+    with db.read() as s:
+        for start in range(0, len(ids), 900):
+            marks = ",".join(str(i) for i in ids[start:start + 900])  # ints only, never user text
+            for sid, data in s.exec(sql(f"SELECT source_id, data_json FROM source_analysis "
+                                        f"WHERE version = :v AND source_id IN ({marks})")
+                                    .bindparams(v=version)).all():
+                out[int(sid)] = json.loads(data)
+    return out
+
+
+def analysis_info(db: Database, source_id: int) -> list[tuple[int, str, float]]:
+    """(version, created_at, seconds) rows stored for a source; for tests and diagnostics."""
+    with db.read() as s:
+        return [(int(r[0]), r[1], float(r[2])) for r in
+                s.exec(sql("SELECT version, created_at, seconds FROM source_analysis WHERE source_id = :s "
+                           "ORDER BY version").bindparams(s=source_id)).all()]
+
+
+def delete_analyses(db: Database, source_id: int) -> None:
+    with db.write() as s:
+        s.exec(sql("DELETE FROM source_analysis WHERE source_id = :s").bindparams(s=source_id))

@@ -1,0 +1,99 @@
+"""The ONNX embedder gives sentence-transformers' vectors, without importing torch."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+TEXTS = [
+    "Photosynthesis is the process by which green plants convert light energy into chemical energy.",
+    "short",
+    "",
+    "Ünïcode café naïve — résumé, Straße, 東京, emoji 🌋 and math ∑ x² ≤ 3.",
+    # longer than the model's 256-token window: both sides must truncate the same way
+    " ".join(f"Volcano number {i} erupted basaltic lava across the plateau in year {1800 + i}." for i in range(80)),
+    "The Calvin cycle fixes carbon dioxide into sugar in the stroma.\nRuBisCO catches CO2 from the air.",
+]
+
+
+@pytest.fixture(scope="module")
+def reference() -> np.ndarray:
+    from sentence_transformers import SentenceTransformer
+
+    from harvest_desktop.index.embedder import model_dir
+
+    model = SentenceTransformer(str(model_dir()), device="cpu")
+    return model.encode(TEXTS, normalize_embeddings=True, convert_to_numpy=True, batch_size=4)
+
+
+def test_onnx_vectors_equal_sentence_transformers(reference):
+    from harvest_desktop.index.embedder import load_backend
+
+    onnx = load_backend("onnx")
+    got = onnx.encode(TEXTS, batch_size=3)  # batches of mixed lengths: padding must not leak in
+    assert got.shape == reference.shape == (len(TEXTS), 384)
+    assert np.abs(got - reference).max() < 1e-4
+    assert np.allclose(np.linalg.norm(got, axis=1), 1.0, atol=1e-5)
+    # order and batching do not change a text's vector
+    alone = np.stack([onnx.encode([t])[0] for t in TEXTS])
+    assert np.abs(alone - got).max() < 1e-4
+
+
+def test_unsorted_and_sorted_batches_agree():
+    from harvest_desktop.index.embedder import load_backend
+
+    a = load_backend("onnx", sort=True).encode(TEXTS, batch_size=2)
+    b = load_backend("onnx", sort=False).encode(TEXTS, batch_size=2)
+    assert np.abs(a - b).max() < 1e-4
+
+
+def test_identical_texts_are_embedded_once(monkeypatch):
+    from harvest_desktop.index import embedder
+
+    model = embedder.get_model()
+    seen: list[str] = []
+    real = model.encode
+
+    def counting(texts, batch_size=None):
+        seen.extend(texts)
+        return real(texts, batch_size=batch_size)
+
+    monkeypatch.setattr(model, "encode", counting)
+    texts = ["alpha beta gamma", "delta", "alpha beta gamma", "delta", "epsilon"]
+    vecs = embedder.embed_texts(texts)
+    assert sorted(seen) == ["alpha beta gamma", "delta", "epsilon"]
+    assert vecs.shape == (5, 384)
+    assert np.array_equal(vecs[0], vecs[2]) and np.array_equal(vecs[1], vecs[3])
+    assert not np.allclose(vecs[0], vecs[4])
+
+
+def test_query_embedding_never_imports_torch(tmp_path):
+    code = ("import sys\n"
+            "from harvest_desktop.index.embedder import embed_query, get_model\n"
+            "v = embed_query('what does the Calvin cycle fix?')\n"
+            "print(type(get_model()).__name__, v.shape[0], round(float((v * v).sum()), 4))\n"
+            "print(sorted(m for m in ('torch', 'sentence_transformers', 'transformers', 'spacy', 'scipy') "
+            "if m in sys.modules))\n")
+    env = dict(os.environ, PYTHONPATH=str(ROOT), HARVEST_HOME=str(tmp_path / "home"))
+    env.pop("HARVEST_EMBED_BACKEND", None)
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.strip().splitlines()
+    assert lines[0] == "OnnxEmbedder 384 1.0"
+    assert lines[1] == "[]"
+
+
+def test_int8_graph_is_close_but_not_equal(reference):
+    from harvest_desktop.index.embedder import load_backend
+
+    got = load_backend("onnx-int8").encode(TEXTS)
+    cos = np.sum(got * reference, axis=1)
+    assert cos.min() > 0.95  # quantised weights move vectors a little (see bench_embed_options)
+    assert np.abs(got - reference).max() > 1e-4
