@@ -5,6 +5,10 @@
     python3 bootstrap.py test     # same, plus test tools and system packages, then run every test
     python3 bootstrap.py cli ...  # run the `harvest` CLI from the checkout's environment
     python3 bootstrap.py bundle   # build the desktop bundle (PyInstaller) and smoke-test it
+    python3 bootstrap.py lock     # re-resolve every dependency and rewrite constraints.txt
+
+Every install (run, test, bundle, and so CI) is constrained by constraints.txt, the exact versions
+of every package, so two machines build the same app; `lock` refreshes it after pyproject changes.
 
 Only the standard library is used here, so it runs on a bare Python 3.11.
 """
@@ -15,8 +19,12 @@ import hashlib
 import os
 import platform
 import shutil
+import json
+import re
 import subprocess
 import sys
+import tempfile
+import tomllib
 import venv
 from pathlib import Path
 
@@ -24,6 +32,8 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 IS_WIN = os.name == "nt"
 PY = VENV / ("Scripts/python.exe" if IS_WIN else "bin/python")
+# Exact versions of every dependency (made by `bootstrap.py lock`); every install is constrained by it.
+LOCK = ROOT / "constraints.txt"
 # The CPU build of torch: an unpinned torch on Linux pulls a multi-GB CUDA build.
 LINUX_TORCH = "torch==2.13.0"
 # Debian packages: Qt's xcb platform plugin for a real window; Tesseract for OCR of scanned PDFs;
@@ -72,23 +82,76 @@ def ensure_apt(packages: list[str]) -> None:
         say("install them with: sudo apt-get install " + " ".join(missing))
 
 
+def constraint_args() -> list[str]:
+    """pip arguments that hold an install to the locked versions (none when there is no lock)."""
+    return ["-c", str(LOCK)] if LOCK.exists() else []
+
+
 def ensure_venv(extras: str) -> None:
     if not PY.exists():
         say(f"creating {VENV}")
         venv.EnvBuilder(with_pip=True).create(VENV)
         run([str(PY), "-m", "pip", "install", "-q", "--upgrade", "pip", "wheel", "setuptools"])
     stamp = VENV / f".harvest-installed-{extras or 'app'}"
-    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()
+                            + (LOCK.read_bytes() if LOCK.exists() else b"")).hexdigest()
     if stamp.exists() and stamp.read_text() == digest:
         return
     if sys.platform.startswith("linux"):
         have = subprocess.run([str(PY), "-c", "import torch, sys; sys.stdout.write(torch.__version__)"],
                               capture_output=True, text=True)
         if have.returncode != 0:
-            run([str(PY), "-m", "pip", "install", "-q", LINUX_TORCH])
+            run([str(PY), "-m", "pip", "install", "-q", LINUX_TORCH, *constraint_args()])
     target = f".[{extras}]" if extras else "."
-    run([str(PY), "-m", "pip", "install", "-q", "-e", target], cwd=ROOT)
+    run([str(PY), "-m", "pip", "install", "-q", *constraint_args(), "-e", target], cwd=ROOT)
     stamp.write_text(digest)
+
+
+def _canon(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def lock() -> int:
+    """Resolve the project with every extra in a fresh venv and write each version to constraints.txt.
+
+    Resolution only (pip install --dry-run --report): nothing is installed, so it takes about a
+    minute; the downloads pip needs stay in its cache. Direct URL requirements cannot be
+    constrained and are left out (with a note); local version labels (+cpu) are dropped so the same
+    line holds on every platform.
+    """
+    meta = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    extras = ",".join(sorted(meta.get("optional-dependencies", {})))
+    target = f".[{extras}]" if extras else "."
+    with tempfile.TemporaryDirectory(prefix="harvest-lock-") as tmp:
+        env_dir = Path(tmp) / "venv"
+        say(f"resolving {target} in a fresh environment")
+        venv.EnvBuilder(with_pip=True).create(env_dir)
+        py = env_dir / ("Scripts/python.exe" if IS_WIN else "bin/python")
+        run([str(py), "-m", "pip", "install", "-q", "--upgrade", "pip"])
+        report = Path(tmp) / "report.json"
+        pins = [LINUX_TORCH] if sys.platform.startswith("linux") else []
+        run([str(py), "-m", "pip", "install", "-q", "--dry-run", "--ignore-installed", "--report", str(report),
+             *pins, target], cwd=ROOT)
+        items = json.loads(report.read_text(encoding="utf-8"))["install"]
+    lines: list[str] = []
+    for item in items:
+        name, version = item["metadata"]["name"], item["metadata"]["version"]
+        if _canon(name) == _canon(meta["name"]):
+            continue
+        if item.get("is_direct"):
+            say(f"left out of the lock (direct URL): {name} {item['download_info'].get('url', '')}")
+            continue
+        lines.append(f"{_canon(name)}=={version.split('+')[0]}")
+    lines.sort()
+    head = [
+        "# Exact versions of every dependency of harvest-desktop (all extras), for reproducible installs.",
+        "# Every install uses it: bootstrap.py run|test|bundle (and so CI) pass it to pip with -c.",
+        f"# Made by `python3 bootstrap.py lock` on Python {platform.python_version()}, "
+        f"{platform.system()} {platform.machine()}; do not edit by hand.",
+    ]
+    LOCK.write_text("\n".join(head + lines) + "\n", encoding="utf-8")
+    say(f"wrote {len(lines)} pins to {LOCK.name}")
+    return 0
 
 
 def base_env() -> dict[str, str]:
@@ -131,6 +194,8 @@ def main(argv: list[str]) -> int:
             return rc
         return subprocess.call([str(PY), "-m", "pytest", "-m", "bundle", "tests/integration/test_bundle.py"],
                                env=env, cwd=ROOT)
+    if cmd == "lock":
+        return lock()
     if cmd == "cli":
         ensure_venv("")
         return subprocess.call([str(PY), "-m", "harvest_desktop.cli", *rest], env=base_env())

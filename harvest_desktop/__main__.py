@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 _T0 = time.perf_counter()  # as early as this module can measure; the startup probe uses it
+_T0_WALL = time.time()
 
 import os  # noqa: E402
 import sys  # noqa: E402
@@ -13,6 +14,14 @@ MIN_PYTHON = (3, 11)
 # Never imported before the first paint (the startup probe reports any that were).
 HEAVY_MODULES = ("torch", "sentence_transformers", "spacy", "faiss", "litellm", "trafilatura", "reportlab",
                  "transformers", "sqlmodel", "sqlalchemy")
+
+
+_PHASES: list[tuple[str, float]] = []
+
+
+def _phase(name: str) -> None:
+    """Marks the end of a start-up step; the startup probe prints how long each one took."""
+    _PHASES.append((name, time.perf_counter()))
 
 
 def _check_python() -> None:
@@ -52,15 +61,13 @@ def main(argv: list[str] | None = None) -> int:
     from harvest_desktop.core.logging_setup import setup_logging
     from harvest_desktop.core.settings import apply_data_folder_choice
 
+    _phase("checks")
     apply_data_folder_choice()
     setup_logging()
+    _phase("settings and logging")
 
     import asyncio
 
-    # PySide6's import hook inspects modules as they load; pydantic's lazy module attributes,
-    # inspected half-way through pydantic's own import (sqlmodel, on the worker that opens the
-    # library), raise a circular ImportError. Loading that core of pydantic first (~50 ms) avoids it.
-    import pydantic._internal._validators  # noqa: F401
     import qasync
     from PySide6.QtWidgets import QApplication
 
@@ -73,8 +80,11 @@ def main(argv: list[str] | None = None) -> int:
     qapp.setQuitOnLastWindowClosed(False)  # the app closes itself after winding jobs down
     loop = qasync.QEventLoop(qapp)
     asyncio.set_event_loop(loop)
+    _phase("PySide6, qasync, QApplication")
 
     from harvest_desktop.app import HarvestApp
+
+    _phase("import the app and window modules")
 
     probe = _probe_origin()
     harvest: HarvestApp | None = None
@@ -86,6 +96,15 @@ def main(argv: list[str] | None = None) -> int:
         origin, clock = probe
         elapsed = (time.time() if clock == "wall" else time.perf_counter()) - origin
         print(f"HARVEST_FIRST_PAINT_S={elapsed:.4f}", flush=True)
+        _phase("first paint")
+        steps, last = [], _T0
+        if clock == "wall":
+            steps.append(f"interpreter start {1000 * (_T0_WALL - origin):.0f}")
+        for name, at in _PHASES:
+            steps.append(f"{name} {1000 * (at - last):.0f}")
+            last = at
+        print(f"HARVEST_PHASES_MS={'; '.join(steps)}", flush=True)
+        print("HARVEST_FIRST_PAINT (imports after this line came after the first paint)", file=sys.stderr, flush=True)
         heavy = sorted(n for n in HEAVY_MODULES if n in sys.modules)
         print(f"HARVEST_HEAVY_AT_PAINT={','.join(heavy) or 'none'}", flush=True)
         assert harvest is not None
@@ -93,7 +112,9 @@ def main(argv: list[str] | None = None) -> int:
 
     harvest = HarvestApp(qapp, loop, on_first_paint=first_paint,
                          warm=probe is None, show_welcome=probe is None)
+    _phase("crash hooks, build the window")
     harvest.start()
+    _phase("show")
     with loop:
         loop.run_until_complete(harvest.run_until_closed())
     from harvest_desktop.core.logging_setup import shutdown_logging

@@ -45,6 +45,16 @@ class _FirstPaint(QObject):
         return False
 
 
+def preload_pydantic() -> None:
+    """Load pydantic's core on the main thread before any worker imports sqlmodel or spaCy.
+
+    PySide6's import hook inspects modules as they load; pydantic's lazy module attributes,
+    inspected half-way through pydantic's own import on a worker, raised a circular ImportError.
+    Loaded here, once the window has painted, it costs the first paint nothing.
+    """
+    import pydantic._internal._validators  # noqa: F401
+
+
 def warm_up(modules=WARM_MODULES, cancel=None) -> list[str]:
     """Import what later jobs need and load the embedding model; missing optional parts are fine."""
     import importlib
@@ -108,6 +118,7 @@ class HarvestApp:
         if self.library is not None:
             self.window.attach_library(self.library)
         else:
+            preload_pydantic()
             self.runner.run("Opening the library", self._open_library, kind="open", visible=False,
                             on_success=self._library_opened)
         if self.show_welcome and not self.settings.first_run_done:

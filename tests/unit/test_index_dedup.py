@@ -74,3 +74,41 @@ def test_vector_index_add_remove_search_save_load(tmp_path, flat_max):
     (tmp_path / "chunks.faiss").write_bytes(data[:-100])
     with pytest.raises(Exception):
         VectorIndex.load(tmp_path)
+
+
+def _clustered(n: int, d: int, copies: int, seed: int) -> np.ndarray:
+    """Vectors around a few hundred topics (as real chunks are), with near-copies planted."""
+    rng = np.random.default_rng(seed)
+    topics = rng.normal(size=(300, d))
+    x = topics[rng.integers(0, 300, n)] + rng.normal(scale=0.8, size=(n, d))
+    src = rng.choice(n - copies, copies, replace=False)
+    x[n - copies:] = x[src] + rng.normal(scale=0.15, size=(copies, d))
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    return x.astype(np.float32)
+
+
+def test_ivf_path_finds_nearly_every_exact_pair_and_nothing_else():
+    x = _clustered(12_000, 48, 400, seed=3)
+    exact = {(i, j): s for i, j, s in duplicate_pairs(x, 0.9, exact=True)}
+    approx = duplicate_pairs(x, 0.9)  # past EXACT_MAX: the IVF index
+    assert len(exact) >= 400
+    found = {(i, j) for i, j, _ in approx}
+    assert found <= set(exact)  # every candidate is checked with its exact cosine
+    assert len(found) / len(exact) >= 0.95
+    assert all(abs(s - exact[(i, j)]) < 1e-4 and i < j for i, j, s in approx)
+    assert approx == sorted(approx)
+
+
+def test_dedup_passages_matches_the_one_by_one_walk():
+    x = _clustered(1_500, 32, 300, seed=4)
+    ps = [_p(i, f"passage {i}") for i in range(len(x))]
+    vecs = {p.chunk_id: v for p, v in zip(ps, x)}
+    kept, kept_vecs = [], []
+    for p in ps:  # the plain definition: drop a passage close to one already kept
+        v = vecs[p.chunk_id]
+        if kept_vecs and float((np.vstack(kept_vecs) @ v).max()) >= 0.9:
+            continue
+        kept.append(p.chunk_id)
+        kept_vecs.append(v)
+    assert len(kept) < len(ps)
+    assert [p.chunk_id for p in dedup_passages(ps, vectors=vecs)] == kept
