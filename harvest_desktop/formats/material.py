@@ -142,30 +142,65 @@ def place(analysis: SourceAnalysis, passages: Sequence[Passage], start_order: in
     return placed, by_index
 
 
-def _place_glossary(entry, passages: Sequence[Passage]) -> Placed | None:
-    """The passage that holds a glossary entry (its own section first), quoted as the entry line."""
-    want = _norm(entry.definition)
-    term = _key(entry.term)
-    if not want or not term:
+class _GlossaryPlacer:
+    """Finds the passage that holds a glossary entry (its own section and page first)."""
+
+    def __init__(self, passages: Sequence[Passage]) -> None:
+        self.passages = passages
+        self.norm = {p.chunk_id: _norm(p.text) for p in passages}
+        self.by_section: dict[str, list[Passage]] = defaultdict(list)
+        self.by_page: dict[int | None, list[Passage]] = defaultdict(list)
+        for p in passages:
+            self.by_section[p.heading_path].append(p)
+            self.by_page[p.page].append(p)
+
+    def place(self, entry) -> Placed | None:
+        want = _norm(entry.definition)
+        term = _key(entry.term)
+        if not want or not term:
+            return None
+        pools = [self.by_section.get(entry.section, [])]
+        if entry.page is not None:
+            pools.append(self.by_page.get(entry.page, []))
+        pools.append(self.passages)
+        for pool in pools:
+            for p in pool:
+                if want not in self.norm[p.chunk_id]:
+                    continue
+                for line in p.text.split("\n"):
+                    ln = _norm(line)
+                    if want in ln and _key(ln[: len(entry.term) + 8]).startswith(term):
+                        return Placed(ln, p, entry.chapter, GLOSSARY, -1)
         return None
-    ordered = [p for p in passages if p.heading_path == entry.section] + \
-        [p for p in passages if p.heading_path != entry.section]
-    for p in ordered:
-        if entry.page is not None and p.page is not None and p.page != entry.page:
-            continue
-        if want not in _norm(p.text):
-            continue
-        for line in p.text.split("\n"):
-            ln = _norm(line)
-            if want in ln and _key(ln[: len(entry.term) + 8]).startswith(term):
-                return Placed(ln, p, entry.chapter, GLOSSARY, -1)
-    return None
+
+
+_CACHE: "OrderedDict[tuple, tuple[Any, Material]]" = OrderedDict()
 
 
 def build_material(passages: Sequence[Passage], analyses: Mapping[int, SourceAnalysis] | None = None, *,
                    meta: Mapping[int, Any] | None = None, chapters: Sequence[str] | None = None,
                    cancel: CancelToken = NEVER) -> Material:
-    """Merge per-source analyses (made from the passages when none is stored) into one Material."""
+    """Merge per-source analyses (made from the passages when none is stored) into one Material.
+
+    The last few are kept, so a guide, a quiz bank and a deck made in a row share the work."""
+    key = (tuple((p.chunk_id, len(p.text)) for p in passages), tuple(sorted((k, id(v)) for k, v in (analyses or {}).items())))
+    hit = _CACHE.get(key)
+    if hit is not None and hit[0] is analyses:
+        material = hit[1]
+    else:
+        material = _build(passages, analyses, meta, cancel)
+        _CACHE[key] = (analyses, material)
+        while len(_CACHE) > 2:
+            _CACHE.popitem(last=False)
+    if meta:
+        material.sources = source_refs(passages, meta)
+    if chapters:
+        material = restrict(material, chapters)
+    return material
+
+
+def _build(passages: Sequence[Passage], analyses: Mapping[int, SourceAnalysis] | None,
+           meta: Mapping[int, Any] | None, cancel: CancelToken) -> Material:
     by_source: "OrderedDict[int, list[Passage]]" = OrderedDict()
     for p in passages:
         by_source.setdefault(p.source_id, []).append(p)
@@ -179,6 +214,10 @@ def build_material(passages: Sequence[Passage], analyses: Mapping[int, SourceAna
         if analysis is None:
             analysis = analyze_document(document_from_passages(ps[0].source_name, ps), cancel=cancel)
         placed, by_index = place(analysis, ps, len(sentences))
+        placer = _GlossaryPlacer(ps)
+        glossary_by_key: dict[tuple[str, str], Any] = {}
+        for g in analysis.glossary:
+            glossary_by_key.setdefault((_key(g.term), g.definition), g)
         sentences.extend(placed)
         for ch in analysis.chapters:
             if ch not in all_chapters:
@@ -188,8 +227,8 @@ def build_material(passages: Sequence[Passage], analyses: Mapping[int, SourceAna
             dplace, dkind, dtext = None, "", ""
             if d is not None:
                 if d.kind == GLOSSARY:
-                    gl = next((g for g in analysis.glossary if _key(g.term) == c.key and g.definition == d.text), None)
-                    dplace = _place_glossary(gl, ps) if gl is not None else None
+                    gl = glossary_by_key.get((c.key, d.text))
+                    dplace = placer.place(gl) if gl is not None else None
                 elif d.sentence is not None:
                     dplace = by_index.get(d.sentence)
                 dkind = d.kind if dplace is not None else ""
@@ -221,11 +260,8 @@ def build_material(passages: Sequence[Passage], analyses: Mapping[int, SourceAna
             if ev is not None:
                 relations.append(MRelation(r.source, r.target, r.label, ev, r.weight))
     concepts = sorted(merged.values(), key=lambda c: (-c.score, c.term))
-    material = Material({p.chunk_id: p for p in passages}, sentences, concepts, relations, all_chapters,
-                        source_refs(passages, meta))
-    if chapters:
-        material = restrict(material, chapters)
-    return material
+    return Material({p.chunk_id: p for p in passages}, sentences, concepts, relations, all_chapters,
+                    source_refs(passages, meta))
 
 
 def resolve_chapters(wanted: Sequence[str], available: Sequence[str]) -> list[str]:

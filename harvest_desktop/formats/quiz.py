@@ -83,6 +83,7 @@ class _Maker:
             if r.label == IS_A:
                 self.parents.setdefault(r.source, set()).add(r.target)
         self.used_quotes: set[tuple[str, str]] = set()
+        self.cent = centrality(material)
 
     # -- distractors ------------------------------------------------------------------------------
     def distractors(self, answer: MConcept, avoid_text: str, n: int = 3) -> list[str]:
@@ -98,7 +99,7 @@ class _Maker:
             cw = {w for w in c.term.casefold().split()}
             if cw & words or any(w in c.term.casefold() for w in words if len(w) >= 5):
                 continue
-            if re.search(rf"\b{re.escape(c.term.casefold())}", low):
+            if c.term.casefold() in low:
                 continue
             same_chapter = c.chapter == answer.chapter
             strong = _strong(c)
@@ -152,8 +153,7 @@ class _Maker:
             pool = [m for m in c.mentions if m.kind == PROSE and 8 <= len(m.text.split()) <= 40]
             if not pool:
                 return None
-            cent = centrality(self.m)
-            where = max(pool, key=lambda m: (cent.get(m.order, 0), -m.order))
+            where = max(pool, key=lambda m: (self.cent.get(m.order, 0), -m.order))
             text = where.text
         else:
             text, where = d

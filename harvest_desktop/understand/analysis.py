@@ -10,6 +10,7 @@ quiz item. Quotations are kept but marked, so they are never taken for a definit
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import Counter, defaultdict
@@ -141,6 +142,7 @@ _CAPTION = re.compile(r"^\s*(?:figure|fig\.|table|tab\.|exhibit|chart|image|phot
                       r"(?:[:.\s]|$)", re.I)
 _REFERENCE_LINE = re.compile(r"(?:\(\d{4}[a-z]?\)|\b\d{4}[a-z]?\.\s|doi:|https?://|\bpp?\.\s*\d|\bvol\.|"
                              r"\bISBN\b|\bet al\.)", re.I)
+_REF_HINT = re.compile(r"\d{4}|doi|http|\bpp?\.|vol\.|ISBN|et al", re.I)
 _SENT_SPLIT = re.compile(r"(?<=[.!?])[\"'’”)\]]?\s+(?=[A-Z0-9\"'“‘(\[])")
 _ABBREV_END = re.compile(r"\b(?:e\.g|i\.e|etc|vs|cf|Dr|Mr|Mrs|Ms|St|Fig|No|Vol|approx|ca|al)\.$", re.I)
 _PAGE_NUM = re.compile(r"^\s*(?:page\s+)?\d{1,4}\s*$", re.I)
@@ -157,6 +159,8 @@ def is_caption(text: str) -> bool:
 
 def looks_like_reference(text: str) -> bool:
     """A bibliography entry: several reference markers, or an author-year opening."""
+    if len(text) > 600 or not _REF_HINT.search(text):
+        return False
     hits = len(_REFERENCE_LINE.findall(text))
     if hits >= 2:
         return True
@@ -190,6 +194,9 @@ def split_sentences(text: str) -> list[tuple[int, str]]:
     return out
 
 
+_LETTER, _UPPER, _DIGIT = re.compile(r"[^\W\d_]"), re.compile(r"[A-Z]"), re.compile(r"\d")
+
+
 def _is_prose_sentence(s: str) -> bool:
     words = s.split()
     if len(words) < 4 or len(words) > 90:
@@ -198,10 +205,10 @@ def _is_prose_sentence(s: str) -> bool:
         return False
     if s.rstrip("\"'”’)]")[-1:] not in ".!?":
         return False
-    letters = [ch for ch in s if ch.isalpha()]
-    if not letters or sum(ch.isupper() for ch in letters) > 0.5 * len(letters):
+    letters = len(_LETTER.findall(s))
+    if not letters or len(_UPPER.findall(s)) > 0.5 * letters:
         return False
-    if sum(ch.isdigit() for ch in s) > 0.25 * len(s):
+    if len(_DIGIT.findall(s)) > 0.25 * len(s):
         return False
     if is_caption(s) or looks_like_reference(s):
         return False
@@ -284,6 +291,7 @@ def _singular_word(w: str) -> str:
     return w
 
 
+@functools.lru_cache(maxsize=200_000)
 def _key(term: str) -> str:
     """Normal form used to match a term: casefolded, singular last word, no article."""
     words = [w for w in _TOKEN.findall(term.casefold().replace("’", "'"))]
@@ -352,25 +360,43 @@ def defined_terms(sentence: str) -> list[tuple[str, int]]:
     return out
 
 
-def defines(sentence: str, term: str) -> int | None:
-    """How strongly a sentence defines term (0 best, 2 weakest), or None when it does not."""
-    t = re.escape(term).replace(r"\ ", r"\s+")
-    tp = rf"{t}(?:e?s)?"
+_SUBJ = r"^(?:an?\s+|the\s+)?(?P<term>[^,;:()]{1,70}?)\s*(?:\([^)]{1,60}\)\s*)?,?\s*"
+_BROAD = (
+    (0, re.compile(_SUBJ + r"(?:refers?\s+to|is\s+defined\s+as|are\s+defined\s+as|means|denotes)\b", re.I)),
+    (1, re.compile(_SUBJ + r"(?:is|are)\s+(?:an?|the|any|one)\s+", re.I)),
+    (2, re.compile(r"^(?:an?\s+|the\s+)?(?P<term>[^,;:()]{1,70}?),\s+(?:an?|the)\s+[^,]{6,120},", re.I)),
+)
+
+
+@functools.lru_cache(maxsize=50_000)
+def _subjects(sentence: str) -> tuple[tuple[str, int], ...]:
+    """(key, rank) of what a sentence could be defining, by the broad patterns."""
+    out = []
+    for rank, pat in _BROAD:
+        m = pat.search(sentence)
+        if m:
+            out.append((_key(m.group("term")), rank))
+    return tuple(out)
+
+
+def defines(sentence: str, term: str, found: Sequence[tuple[str, int]] | None = None) -> int | None:
+    """How strongly a sentence defines term (0 best, 2 weakest), or None when it does not.
+
+    `found` is defined_terms(sentence) when the caller has it already."""
     low_term = _key(term)
-    for found, rank in defined_terms(sentence):
-        if _key(found) == low_term:
-            return rank
-    pats = (
-        (0, rf"^(?:An?\s+|The\s+)?{tp}\s*(?:\([^)]{{1,60}}\)\s*)?,?\s*(?:refers?\s+to|is\s+defined\s+as|are\s+"
-            rf"defined\s+as|means|denotes)\b"),
-        (0, rf"\b(?:called|termed|known\s+as|referred\s+to\s+as|defined\s+as)\s+(?:an?\s+|the\s+)?[\"“‘']?{tp}\b"),
-        (1, rf"^(?:An?\s+|The\s+)?{tp}\s*(?:\([^)]{{1,60}}\)\s*)?,?\s*(?:is|are)\s+(?:an?|the|any|one)\s+"),
-        (2, rf"^(?:An?\s+|The\s+)?{tp},\s+(?:an?|the)\s+[^,]{{6,120}},"),
-    )
-    for rank, pat in pats:
-        if re.search(pat, sentence, re.I):
-            return rank
-    return None
+    best = None
+    for f, rank in (defined_terms(sentence) if found is None else found):
+        if _key(f) == low_term:
+            best = rank if best is None else min(best, rank)
+    for k, rank in _subjects(sentence):
+        if k == low_term:
+            best = rank if best is None else min(best, rank)
+    if best is None and re.search(r"\b(?:called|termed|known\s+as|referred\s+to\s+as|defined\s+as)\s+", sentence, re.I):
+        tail = re.split(r"\b(?:called|termed|known\s+as|referred\s+to\s+as|defined\s+as)\s+", sentence, 1,
+                        flags=re.I)[1]
+        if _key(tail).startswith(low_term):
+            best = 0
+    return best
 
 
 # -- relations --------------------------------------------------------------------------------------
@@ -493,7 +519,8 @@ def analyze_document(doc: Document, *, cancel: CancelToken = NEVER, max_concepts
                 start = block.start + line_off + off
                 sentences.append(Sentence(s, block.page, " > ".join(path), chapter, skind, start, start + len(s)))
     cancel.check()
-    concepts = _rank_concepts(sentences, glossary, emphasis, headings, cancel, max_concepts)
+    marked = len({_key(g.term) for g in glossary})  # a book's glossary is listed whole, however long
+    concepts = _rank_concepts(sentences, glossary, emphasis, headings, cancel, max(max_concepts, marked + 100))
     relations = _find_relations(sentences, concepts, cancel)
     return SourceAnalysis(title=doc.title, sentences=sentences, glossary=glossary, concepts=concepts,
                           relations=relations, chapters=chapters)
@@ -544,6 +571,7 @@ def _rank_concepts(sentences: Sequence[Sentence], glossary: Sequence[GlossaryEnt
     chapter_count: dict[str, Counter[str]] = defaultdict(Counter)
     where: dict[str, list[int]] = defaultdict(list)
     defined: dict[str, tuple[int, int]] = {}  # key -> (rank, sentence index)
+    sentence_defs: dict[int, list[tuple[str, int]]] = {}
     all_sections: set[str] = set()
     for si, s in enumerate(sentences):
         if si % 2000 == 0:
@@ -562,7 +590,10 @@ def _rank_concepts(sentences: Sequence[Sentence], glossary: Sequence[GlossaryEnt
                 if len(where[key]) < MAX_MENTIONS:
                     where[key].append(si)
         if s.kind in (PROSE, LIST):
-            for term, rank in defined_terms(s.text):
+            found_defs = defined_terms(s.text)
+            if found_defs:
+                sentence_defs[si] = found_defs
+            for term, rank in found_defs:
                 k = _key(term)
                 if k and (k not in defined or rank < defined[k][0]):
                     defined[k] = (rank, si)
@@ -648,7 +679,8 @@ def _rank_concepts(sentences: Sequence[Sentence], glossary: Sequence[GlossaryEnt
         term = gloss[key].term if key in gloss else sorted(
             surf.items(), key=lambda kv: (kv[0].casefold() != key, -kv[1], _case_rank(kv[0]), kv[0]))[0][0]
         term = _display_case(term)
-        definition = _definition_for(key, term, gloss.get(key), defined.get(key), where.get(key, []), sentences)
+        definition = _definition_for(key, term, gloss.get(key), defined.get(key), where.get(key, []), sentences,
+                                     sentence_defs)
         chaps = [c for c, _ in sorted(chapter_count.get(key, Counter()).items(), key=lambda kv: (-kv[1], kv[0]))]
         # The chapter a concept belongs to: the one whose key-terms list names it, else the one that
         # defines it, else the one that mentions it most.
@@ -680,7 +712,8 @@ def _display_case(term: str) -> str:
 
 
 def _definition_for(key: str, term: str, gloss: GlossaryEntry | None, defined: tuple[int, int] | None,
-                    mentions: Sequence[int], sentences: Sequence[Sentence]) -> Definition | None:
+                    mentions: Sequence[int], sentences: Sequence[Sentence],
+                    sentence_defs: dict[int, list[tuple[str, int]]]) -> Definition | None:
     if gloss is not None and gloss.definition:
         return Definition(gloss.definition, GLOSSARY, None, gloss.page, gloss.section)
     best: tuple[int, int, int] | None = None  # (rank, length penalty, index)
@@ -690,7 +723,7 @@ def _definition_for(key: str, term: str, gloss: GlossaryEntry | None, defined: t
         s = sentences[si]
         if s.kind not in (PROSE, LIST):
             continue
-        rank = defines(s.text, term)
+        rank = defines(s.text, term, sentence_defs.get(si, ()))
         if rank is None:
             continue
         cand = (rank, _len_penalty(s.text), si)
