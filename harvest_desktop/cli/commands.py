@@ -12,6 +12,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "show",
     "remove",
     "generate",
+    "outputs",
+    "export",
     "ask",
     "concepts",
     "search",

@@ -27,12 +27,13 @@ def register(sub) -> None:
 
 
 def run(lib, args) -> int:
-    from harvest_desktop.export import SUPPORTED_EXTENSIONS
+    from harvest_desktop.export import extensions_for
 
     out_path = Path(args.output)
-    if out_path.suffix.lower() not in SUPPORTED_EXTENSIONS:
-        print(f"harvest: {out_path.name}: cannot write '{out_path.suffix or 'no extension'}' files "
-              f"(use one of: {', '.join(SUPPORTED_EXTENSIONS)})", file=sys.stderr)
+    allowed = extensions_for(args.format)
+    if out_path.suffix.lower() not in allowed:
+        print(f"harvest: {out_path.name}: a {args.format} cannot be written as "
+              f"'{out_path.suffix or 'no extension'}' (use one of: {', '.join(allowed)})", file=sys.stderr)
         return EXIT_USAGE
     if out_path.exists() and not args.force:
         print(f"harvest: {out_path}: the file already exists and was left untouched "

@@ -13,10 +13,42 @@ class ExportService:
         self._ctx = ctx
         self._generation = generation
 
-    def extensions(self) -> tuple[str, ...]:
-        from harvest_desktop.export import SUPPORTED_EXTENSIONS
+    def extensions(self, fmt: str | None = None) -> tuple[str, ...]:
+        """The file types an output of `fmt` can be written as (every type when fmt is None)."""
+        from harvest_desktop.export import SUPPORTED_EXTENSIONS, extensions_for
 
-        return tuple(SUPPORTED_EXTENSIONS)
+        return tuple(SUPPORTED_EXTENSIONS) if fmt is None else extensions_for(fmt)
+
+    def file_filter(self, fmt: str) -> str:
+        from harvest_desktop.export import file_filter
+
+        return file_filter(fmt)
+
+    def outputs(self) -> list:
+        return self._generation.outputs()
+
+    def preview_png(self, output_id: int, width: int = 600) -> bytes:
+        """The first content page of the output's PDF as a PNG (pypdfium2), for the Export pane."""
+        from harvest_desktop.export import render
+
+        out = self._generation.output(output_id)
+        if out is None:
+            raise BadInput(f"there is no generated output #{output_id}")
+        return first_page_png(render(out, ".pdf"), width)
+
+    def write_all(self, folder: str | Path, *, output_ids=None, types=None, overwrite: bool = False,
+                  cancel=None, progress=None):
+        """Every output (or the chosen ones) into `folder`, each as the types its format allows."""
+        from harvest_desktop.core.cancel import NEVER
+        from harvest_desktop.core.progress import no_progress
+        from harvest_desktop.export.batch import DEFAULT_TYPES, export_all
+
+        outs = self._generation.outputs()
+        if output_ids is not None:
+            wanted = set(output_ids)
+            outs = [o for o in outs if o.id in wanted]
+        return export_all(outs, Path(folder), types=types or DEFAULT_TYPES, overwrite=overwrite,
+                          cancel=cancel or NEVER, progress=progress or no_progress)
 
     def write(self, output_id: int, path: str | Path, *, overwrite: bool = False) -> Path:
         """Write output #output_id to `path`; an existing file is kept unless `overwrite`."""
@@ -26,3 +58,21 @@ class ExportService:
         if out is None:
             raise BadInput(f"there is no generated output #{output_id}")
         return write_output(out, Path(path), overwrite=overwrite)
+
+
+def first_page_png(pdf: bytes, width: int = 600) -> bytes:
+    """Render page 1 of a PDF to PNG bytes; the title page is what a person sees first."""
+    import io
+
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument(pdf)
+    try:
+        page = doc[0]
+        scale = width / page.get_width()
+        image = page.render(scale=scale).to_pil()
+        buf = io.BytesIO()
+        image.save(buf, format="PNG")
+        return buf.getvalue()
+    finally:
+        doc.close()
