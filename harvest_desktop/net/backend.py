@@ -8,13 +8,14 @@ Host header come from the URL, not from the address).
 
 from __future__ import annotations
 
+import threading
 import typing
 
 import httpcore
 import httpx
 
 from harvest_desktop.core.errors import AddressRefused, BadInput, FetchError
-from harvest_desktop.net.policy import AddressPolicy, host_port, normal_host
+from harvest_desktop.net.policy import AddressPolicy, host_port, named_now, normal_host
 
 
 class PolicyAsyncBackend(httpcore.AsyncNetworkBackend):
@@ -97,23 +98,35 @@ def _request_checks(policy: AddressPolicy, request: httpx.Request) -> tuple[str,
 class PolicyAsyncTransport(httpx.AsyncBaseTransport):
     """Per request: scheme, login-free URL, metadata names and literals, pooled private connections.
 
-    proxied: the proxy resolves the name, so the name is resolved and checked here as well (the
-    proxy's own answer cannot be pinned; the proxy is one the person configured)."""
+    Requests made inside person_named() for their own host:port use a pool of their own (made on
+    first use by twin()), so a request without that permission never rides on a connection that one
+    with it opened to a private address. proxied: the proxy resolves the name, so the name is
+    resolved and checked here as well (the proxy's own answer cannot be pinned; the proxy is one
+    the person configured)."""
 
-    def __init__(self, inner: httpx.AsyncBaseTransport, policy: AddressPolicy, *, proxied: bool = False) -> None:
+    def __init__(self, inner: httpx.AsyncBaseTransport, policy: AddressPolicy, *, proxied: bool = False,
+                 twin: typing.Callable[[], httpx.AsyncBaseTransport] | None = None) -> None:
         self.inner = inner
         self.policy = policy
         self.proxied = proxied
+        self._make_twin = twin
+        self._named: httpx.AsyncBaseTransport | None = None
+
+    def _route(self, host: str, port: int) -> httpx.AsyncBaseTransport:
+        if self._make_twin is None or (host, port) not in named_now():
+            return self.inner
+        if self._named is None:
+            self._named = self._make_twin()
+        return self._named
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         host, port = _request_checks(self.policy, request)
         if self.proxied:
             await self.policy.resolve(host, port)
-        response = await self.inner.handle_async_request(request)
+        response = await self._route(host, port).handle_async_request(request)
         try:
-            # A request may ride on a connection another request opened (a kept-alive or HTTP/2
-            # connection, possibly still connecting when this one was checked): if that one reached
-            # a private address, this one needs the permission too, or its answer is dropped.
+            # Belt and braces for the shared pool: if a connection to this host:port ever reached a
+            # private address, a request without the permission gets no answer from it.
             self.policy.check_pooled(host, port)
         except AddressRefused:
             await response.aclose()
@@ -122,19 +135,33 @@ class PolicyAsyncTransport(httpx.AsyncBaseTransport):
 
     async def aclose(self) -> None:
         await self.inner.aclose()
+        if self._named is not None:
+            await self._named.aclose()
 
 
 class PolicySyncTransport(httpx.BaseTransport):
-    def __init__(self, inner: httpx.BaseTransport, policy: AddressPolicy, *, proxied: bool = False) -> None:
+    def __init__(self, inner: httpx.BaseTransport, policy: AddressPolicy, *, proxied: bool = False,
+                 twin: typing.Callable[[], httpx.BaseTransport] | None = None) -> None:
         self.inner = inner
         self.policy = policy
         self.proxied = proxied
+        self._make_twin = twin
+        self._named: httpx.BaseTransport | None = None
+        self._lock = threading.Lock()
+
+    def _route(self, host: str, port: int) -> httpx.BaseTransport:
+        if self._make_twin is None or (host, port) not in named_now():
+            return self.inner
+        with self._lock:
+            if self._named is None:
+                self._named = self._make_twin()
+            return self._named
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         host, port = _request_checks(self.policy, request)
         if self.proxied:
             self.policy.resolve_sync(host, port)
-        response = self.inner.handle_request(request)
+        response = self._route(host, port).handle_request(request)
         try:
             self.policy.check_pooled(host, port)
         except AddressRefused:
@@ -144,6 +171,8 @@ class PolicySyncTransport(httpx.BaseTransport):
 
     def close(self) -> None:
         self.inner.close()
+        if self._named is not None:
+            self._named.close()
 
 
 def _pool_of(transport: typing.Any) -> typing.Any:
@@ -157,11 +186,21 @@ def wrap_transport(transport: typing.Any, policy: AddressPolicy, *, proxied: boo
                    inner_backend: typing.Any = None) -> typing.Any:
     """An httpx transport with the policy: its pool connects through our backend, requests are checked."""
     pool = _pool_of(transport)
-    if isinstance(transport, httpx.AsyncBaseTransport):
-        pool._network_backend = PolicyAsyncBackend(policy, inner_backend)
-        return PolicyAsyncTransport(transport, policy, proxied=proxied)
-    pool._network_backend = PolicySyncBackend(policy, inner_backend)
-    return PolicySyncTransport(transport, policy, proxied=proxied)
+    is_async = isinstance(transport, httpx.AsyncBaseTransport)
+    backend = PolicyAsyncBackend(policy, inner_backend) if is_async else PolicySyncBackend(policy, inner_backend)
+    pool._network_backend = backend
+
+    def twin() -> typing.Any:  # the same settings, a pool of its own
+        cls = httpx.AsyncHTTPTransport if is_async else httpx.HTTPTransport
+        limits = httpx.Limits(max_connections=pool._max_connections,
+                              max_keepalive_connections=pool._max_keepalive_connections,
+                              keepalive_expiry=pool._keepalive_expiry)
+        made = cls(verify=pool._ssl_context, http2=pool._http2, limits=limits)
+        _pool_of(made)._network_backend = backend
+        return made
+
+    wrapper = PolicyAsyncTransport if is_async else PolicySyncTransport
+    return wrapper(transport, policy, proxied=proxied, twin=None if proxied else twin)
 
 
 def install(client: httpx.Client | httpx.AsyncClient, policy: AddressPolicy, *,

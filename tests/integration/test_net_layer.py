@@ -378,8 +378,8 @@ def test_section_keeps_crawl_delay_and_robots_between_link_reading_and_fetching(
 
 
 def test_request_riding_on_a_private_connection_it_did_not_open_gets_no_answer(servers):
-    """One connection (max_connections=1): a typed request opens it to a private address, an
-    un-typed request to the same name waits for it and would reuse it; its answer is dropped."""
+    """One connection per pool (max_connections=1): a typed request opens one to a private address;
+    an un-typed request to the same name at the same moment does not get to use it."""
     def slow(server, handler):
         time.sleep(0.3)
         return 200, {}, b"inside"
@@ -401,3 +401,4 @@ def test_request_riding_on_a_private_connection_it_did_not_open_gets_no_answer(s
     first, second = asyncio.run(go())
     assert first.status_code == 200 and first.text == "inside"
     assert isinstance(second, AddressRefused)
+    assert len(site.log) == 1  # refused before it was sent: it never shared the typed request's connection
