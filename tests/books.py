@@ -139,7 +139,7 @@ def make_book(pages: int = 24, chapters: int = 3, sections: int = 3, seed: int =
     """A book's content sized to fill about `pages` letter pages."""
     rng = random.Random(seed)
     serial = 0
-    chars_total = pages * 3300
+    chars_total = pages * 4200
     per_section = max(400, chars_total // max(1, chapters * sections))
     chs: list[Chapter] = []
     for c in range(1, chapters + 1):

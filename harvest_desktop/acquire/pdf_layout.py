@@ -76,6 +76,15 @@ class PageLayout:
     boxes: list[tuple[float, float, float, float]]  # (left, bottom, right, top) of frames / shaded boxes
 
 
+def _fix_chars(text: str) -> str:
+    """Ligatures spelled out; pdfium's line-end hyphen markers and line breaks dropped."""
+    text = text.replace("\r", " ").replace("\n", " ")
+    for ch in LINE_END_HYPHENS:
+        text = text.replace(ch, "")
+    return text.replace("\ufb01", "fi").replace("\ufb02", "fl").replace("\ufb00", "ff") \
+        .replace("\ufb03", "ffi").replace("\ufb04", "ffl")
+
+
 def _clean(text: str) -> tuple[str, bool]:
     text = text.replace("\r", " ").replace("\n", " ")
     hyphen = False
@@ -89,13 +98,117 @@ def _clean(text: str) -> tuple[str, bool]:
         .replace("\ufb03", "ffi").replace("\ufb04", "ffl"), hyphen
 
 
+_LINE_BREAK = re.compile("\r\n|[\ufffe\x02]")
+
+
+class _Fonts:
+    """Per-character style look-ups on one text page (each is O(1) in pdfium)."""
+
+    def __init__(self, raw) -> None:
+        import pypdfium2.raw as c
+
+        self.c = c
+        self.raw = raw
+        self.buf = ctypes.create_string_buffer(96)
+        self.flags = ctypes.c_int()
+        self.flags_ref = ctypes.byref(self.flags)
+        self.box = [ctypes.c_double() for _ in range(4)]
+        self.box_refs = [ctypes.byref(x) for x in self.box]
+        self.loose = c.FS_RECTF()
+        self.loose_ref = ctypes.byref(self.loose)
+
+    def style(self, i: int) -> tuple[float, bool, bool, bool]:
+        """(size, bold, italic, mono) of character i."""
+        c = self.c
+        size = c.FPDFText_GetFontSize(self.raw, i)
+        weight = c.FPDFText_GetFontWeight(self.raw, i)
+        c.FPDFText_GetFontInfo(self.raw, i, self.buf, 96, self.flags_ref)
+        name = self.buf.value.decode("latin-1", "replace").lower()
+        fl = self.flags.value
+        bold = weight >= 600 or "bold" in name or "black" in name or "heavy" in name or bool(fl & _FORCE_BOLD) \
+            or name.endswith(("-bd", ",bold", "-semibold", "-demi"))
+        italic = bool(fl & _ITALIC) or "italic" in name or "oblique" in name or name.endswith("-it")
+        mono = bool(fl & _FIXED_PITCH) or "mono" in name or "courier" in name or "code" in name
+        return float(size), bold, italic, mono
+
+    def xs(self, i: int) -> tuple[float, float]:
+        self.c.FPDFText_GetCharBox(self.raw, i, *self.box_refs)
+        return self.box[0].value, self.box[1].value
+
+    def vertical(self, i: int) -> tuple[float, float] | None:
+        """(bottom, top) of the font's ascent/descent box at character i."""
+        if self.c.FPDFText_GetLooseCharBox(self.raw, i, self.loose_ref) and self.loose.top > self.loose.bottom:
+            return self.loose.bottom, self.loose.top
+        self.c.FPDFText_GetCharBox(self.raw, i, *self.box_refs)
+        return self.box[2].value, self.box[3].value
+
+
+def _text_lines(textpage, index: int, text: str) -> list[Line] | None:
+    """Lines from pdfium's own line breaks (CR LF, or a line-end hyphen), styled at a few characters
+    each: no per-character loop, so a 1,000-page book reads in seconds. None when the text's
+    indices cannot be trusted (characters outside the BMP)."""
+    if not text.isascii() and _ASTRAL.search(text):
+        return None
+    fonts = _Fonts(textpage.raw)
+    lines: list[Line] = []
+    start = 0
+    n = len(text)
+    breaks = [(m.start(), m.end(), m.group() != "\r\n") for m in _LINE_BREAK.finditer(text)]
+    breaks.append((n, n, False))
+    for end, nxt, hyphen in breaks:
+        a, b = start, end
+        start = nxt
+        while a < b and text[a] in " \t\r\n\x00":
+            a += 1
+        while b > a and text[b - 1] in " \t\r\n\x00":
+            b -= 1
+        if a >= b:
+            continue
+        first, last = fonts.style(a), fonts.style(b - 1)
+        mid = fonts.style((a + b) // 2) if b - a > 2 else first
+        x0, _ = fonts.xs(a)
+        _, x1 = fonts.xs(b - 1)
+        vert = fonts.vertical(a)
+        if vert is None:
+            continue
+        bottom, top = vert
+        spans: list[Span] = []
+        if first[1] != last[1]:
+            # one style switch (a bold run-in term, then plain text): find it by bisection
+            lo, hi = a, b - 1
+            while hi - lo > 1:
+                m = (lo + hi) // 2
+                if fonts.style(m)[1] == first[1]:
+                    lo = m
+                else:
+                    hi = m
+            xk, _ = fonts.xs(hi)
+            spans.append(Span(text[a:hi], x0, xk, first[0], first[1], first[2], first[3]))
+            spans.append(Span(text[hi:b], xk, x1, last[0], last[1], last[2], last[3]))
+        else:
+            sizes = sorted((first[0], mid[0], last[0]))
+            spans.append(Span(text[a:b], x0, x1, sizes[1], first[1] and mid[1], first[2], first[3] and last[3]))
+        for sp in spans:
+            sp.text = _fix_chars(sp.text)
+        if hyphen:
+            spans[-1].text += "-"
+        if x1 < x0:
+            x0, x1 = x1, x0
+        line = Line(index, x0, bottom, x1, top, spans, hyphen)
+        lines.append(line.finish())
+    return [ln for ln in lines if ln.text]
+
+
 def read_page_layout(page, textpage, index: int, full_text: str | None = None) -> PageLayout:
     """Lines (with style) and frames of one page; `full_text` is textpage.get_text_range() if known."""
     import pypdfium2.raw as c
 
-    raw = textpage.raw
     width, height = page.get_size()
     text = full_text if full_text is not None else textpage.get_text_range()
+    fast = _text_lines(textpage, index, text)
+    if fast is not None:
+        return PageLayout(index, width, height, fast, _frames(page, width, height))
+    raw = textpage.raw
     n_rects = c.FPDFText_CountRects(raw, 0, -1)
     left, right, bottom, top = ctypes.c_double(), ctypes.c_double(), ctypes.c_double(), ctypes.c_double()
     refs = (ctypes.byref(left), ctypes.byref(top), ctypes.byref(right), ctypes.byref(bottom))
