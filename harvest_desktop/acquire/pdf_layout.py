@@ -165,7 +165,7 @@ def _text_lines(textpage, index: int, text: str) -> list[Line] | None:
         if a >= b:
             continue
         first, last = fonts.style(a), fonts.style(b - 1)
-        mid = fonts.style((a + b) // 2) if b - a > 2 else first
+        mid = fonts.style((a + b) // 2) if b - a > 2 and first != last else first
         x0, _ = fonts.xs(a)
         _, x1 = fonts.xs(b - 1)
         vert = fonts.vertical(a)
