@@ -60,5 +60,6 @@ def test_section_keeps_the_crawl_delay_from_links_to_pages(site, harvest_home):
     assert sorted(p for _, p in pages) == ["/s/", "/s/", "/s/dance", "/s/scent"]  # links read, then 3 pages
     times = sorted(t for t, _ in pages)
     gaps = [round(b - a, 2) for a, b in zip(times, times[1:])]
+    print(f"\n  --section under Crawl-delay 2: gaps between page requests {gaps} s")
     assert min(gaps) >= 2.0, gaps  # Crawl-delay: 2, also across reading links and fetching pages
     assert len(site.hits("/robots.txt")) == 1

@@ -183,6 +183,7 @@ def test_429_retry_after_is_honoured(servers):
     doc = run_harvester(lambda w: w.fetch_document(site.base + "/busy", CancelToken()))
     assert "Calm again" in doc.title
     first, second = site.hits("/busy")
+    print(f"\n  429 with Retry-After: 1 -> retried after {second - first:.3f} s")
     assert second - first >= 0.95, second - first  # Retry-After: 1, not the 0.05 s backoff
 
     api = servers({"/v1/chat": lambda s, h: (429, {"Retry-After": "1"}, b"{}") if len(s.hits("/v1/chat")) == 1
