@@ -55,7 +55,7 @@ def cancel_on_sigint():
 def find_source(lib, ref: str):
     from harvest_desktop.core.errors import KnownError
 
-    src = lib.find_source(ref)
+    src = lib.sources.find(ref)
     if src is None:
         raise KnownError(f"no source matches '{ref}'", hint="`harvest list` shows ids, names and URLs")
     return src

@@ -39,12 +39,12 @@ def run(lib, args) -> int:
     section_problems = []
     if args.section:
         items, section_problems = _expand_sections(lib, items, token)
-    queued, problems = lib.enqueue(items)
+    queued, problems = lib.sources.enqueue(items)
     problems = section_problems + problems
     for r in problems:
         print(r.line())
     try:
-        results = lib.harvest_sync([s.id for s in queued], cancel=token, progress=progress_printer())
+        results = lib.sources.harvest_sync([s.id for s in queued], cancel=token, progress=progress_printer())
     except Cancelled:
         print("harvest: cancelled; unfinished items stay queued and resume on the next `harvest add`",
               file=sys.stderr)
@@ -60,7 +60,7 @@ def _expand_sections(lib, items: list[str], token):
 
     async def expand():
         try:
-            return await lib.expand_sections(items, token)
+            return await lib.sources.expand_sections(items, token)
         finally:
             await lib.aclose()
 

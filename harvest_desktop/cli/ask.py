@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from harvest_desktop.cli._common import EXIT_OK, EXIT_USAGE, cancel_on_sigint, find_source
+from harvest_desktop.cli._common import EXIT_OK, EXIT_USAGE, cancel_on_sigint
 
 NAME = "ask"
 
@@ -24,7 +24,7 @@ def run(lib, args) -> int:
     if args.engine != "builtin":
         print(f"harvest: the engine '{args.engine}' is not available yet (use --engine builtin)", file=sys.stderr)
         return EXIT_USAGE
-    ids = [find_source(lib, ref).id for ref in args.sources] if args.sources else None
-    answer = lib.ask(args.question, source_ids=ids, cancel=cancel_on_sigint())
+    ids = lib.sources.resolve(args.sources) if args.sources else None
+    answer = lib.generation.ask(args.question, source_ids=ids, cancel=cancel_on_sigint())
     print(render_text(answer))
     return EXIT_OK

@@ -5,8 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from harvest_desktop.cli._common import (EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, cancel_on_sigint, find_source,
-                                         progress_printer)
+from harvest_desktop.cli._common import EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, cancel_on_sigint, progress_printer
 
 NAME = "generate"
 
@@ -46,13 +45,14 @@ def run(lib, args) -> int:
     except Exception as exc:
         print(f"harvest: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    ids = [find_source(lib, ref).id for ref in args.sources] if args.sources else None
+    ids = lib.sources.resolve(args.sources) if args.sources else None
     token = cancel_on_sigint()
     if args.count is not None and args.count < 1:
         print("harvest: --count must be 1 or more", file=sys.stderr)
         return EXIT_USAGE
-    out = lib.generate(args.format, engine=args.engine, source_ids=ids, cancel=token,
-                       progress=progress_printer(), count=args.count, types=args.types, chapters=args.chapters)
-    written = lib.export(out.id, out_path, overwrite=args.force)
+    out = lib.generation.generate(args.format, engine=args.engine, source_ids=ids, cancel=token,
+                                    progress=progress_printer(), count=args.count, types=args.types,
+                                    chapters=args.chapters).output
+    written = lib.exports.write(out.id, out_path, overwrite=args.force)
     print(f"wrote {written} ({out.title}; engine: {out.engine})")
     return EXIT_OK

@@ -13,7 +13,7 @@ def register(sub) -> None:
 
 
 def run(lib, args) -> int:
-    sources = lib.sources()
+    sources = lib.sources.all()
     if not sources:
         print("The library is empty. Add files or URLs with `harvest add PATH_OR_URL`.")
         return EXIT_OK
@@ -23,7 +23,8 @@ def run(lib, args) -> int:
         if s.status == "duplicate" and s.duplicate_of in by_id:
             status += f" of #{s.duplicate_of} {by_id[s.duplicate_of].name}"
         elif s.similar_to in by_id and s.similarity is not None:
-            status += f" (similar to #{s.similar_to} {by_id[s.similar_to].name}, {s.similarity:.0%} similar)"
+            status += f" (similar to #{s.similar_to} {by_id[s.similar_to].name}, {s.similarity:.0%} similar"
+            status += "; kept both)" if s.similar_decision == "keep-both" else ")"
         if s.error:
             status += f": {s.error}"
         print(f"{s.id}\t{s.location if s.kind == 'url' else s.name}\t{status}")

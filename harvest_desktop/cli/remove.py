@@ -15,6 +15,6 @@ def register(sub) -> None:
 
 def run(lib, args) -> int:
     src = find_source(lib, args.source)
-    lib.remove(src.id)
+    lib.sources.remove(src.id)
     print(f"removed #{src.id} {src.name}")
     return EXIT_OK

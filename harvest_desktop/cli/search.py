@@ -15,7 +15,7 @@ def register(sub) -> None:
 
 
 def run(lib, args) -> int:
-    hits = lib.index.search(args.query, limit=args.limit)
+    hits = lib.search.passages(args.query, limit=args.limit)
     if not hits:
         print("no matching passages")
         return EXIT_OK

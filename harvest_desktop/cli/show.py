@@ -22,7 +22,7 @@ def run(lib, args) -> int:
     for key, value in fields:
         if value not in (None, ""):
             print(f"{key}: {value}")
-    doc = lib.document(src.id)
+    doc = lib.sources.document(src.id)
     print()
     if doc is None:
         print("(no extracted text: the source is not harvested)")

@@ -6,8 +6,6 @@ import json
 from dataclasses import dataclass, field
 from typing import Sequence
 
-from sqlmodel import col, select
-
 from harvest_desktop.core.cancel import NEVER, CancelToken
 from harvest_desktop.core.errors import KnownError
 from harvest_desktop.core.progress import ProgressFn, no_progress
@@ -15,6 +13,7 @@ from harvest_desktop.services.changes import Changes
 from harvest_desktop.services.context import ServiceContext
 from harvest_desktop.services.sources import now_iso
 from harvest_desktop.store import models as m
+from harvest_desktop.store.repositories import OutputRepository
 
 
 @dataclass
@@ -28,14 +27,14 @@ class GenerationService:
         self._ctx = ctx
         self._sources = sources
         self._analyses: dict = {}
+        self._outputs = OutputRepository(ctx.db)
 
     def outputs(self) -> list[m.Output]:
-        with self._ctx.db.read() as s:
-            return list(s.exec(select(m.Output).order_by(col(m.Output.id).desc())).all())
+        """Every stored output, newest first."""
+        return self._outputs.all()
 
     def output(self, output_id: int) -> m.Output | None:
-        with self._ctx.db.read() as s:
-            return s.get(m.Output, output_id)
+        return self._outputs.get(output_id)
 
     def analysis(self, source_id: int, cancel: CancelToken = NEVER):
         """The source's SourceAnalysis: computed once from its stored document, then kept."""
@@ -87,9 +86,7 @@ class GenerationService:
                        route_reason=result.route_reason, created_at=now_iso(),
                        content_json=json.dumps(result.content), markdown=result.markdown,
                        source_ids=json.dumps(sorted({c.source_id for c in chunks})))
-        with self._ctx.db.write() as s:
-            s.add(out)
-            s.flush()
+        self._outputs.add(out)
         assert out.id is not None
         return Generated(out, self._ctx.publish(Changes(outputs_added={out.id})))
 

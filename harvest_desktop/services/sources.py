@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
 import logging
 import re
 import unicodedata
@@ -13,15 +12,14 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
 
-from sqlmodel import col, delete, select
-
 from harvest_desktop.core.cancel import NEVER, CancelToken
 from harvest_desktop.core.document import Document
-from harvest_desktop.core.errors import Cancelled, KnownError
+from harvest_desktop.core.errors import BadInput, Cancelled, KnownError
 from harvest_desktop.core.progress import Progress, ProgressFn, no_progress
 from harvest_desktop.services.changes import Changes
 from harvest_desktop.services.context import ServiceContext
 from harvest_desktop.store import models as m
+from harvest_desktop.store.repositories import KEEP_BOTH, SourceRepository
 
 log = logging.getLogger(__name__)
 
@@ -77,14 +75,14 @@ class Harvested(list):
 
 ItemCallback = Callable[[m.Source], None]
 
+SKIP, KEEP_NEWER = "skip", "keep-newer"
+DECISIONS = (KEEP_BOTH, SKIP, KEEP_NEWER)
+
 
 class SourcesService:
     def __init__(self, ctx: ServiceContext) -> None:
         self._ctx = ctx
-
-    @property
-    def _db(self):
-        return self._ctx.db
+        self._repo = SourceRepository(ctx.db)
 
     # -- queries -------------------------------------------------------------------------------
     def __call__(self) -> list[m.Source]:
@@ -92,12 +90,10 @@ class SourcesService:
         return self.all()
 
     def all(self) -> list[m.Source]:
-        with self._db.read() as s:
-            return list(s.exec(select(m.Source).order_by(m.Source.id)).all())
+        return self._repo.all()
 
     def get(self, source_id: int) -> m.Source | None:
-        with self._db.read() as s:
-            return s.get(m.Source, source_id)
+        return self._repo.get(source_id)
 
     def find(self, ref: str) -> m.Source | None:
         """Find by id (with or without '#'), exact location/URL, file name, or title."""
@@ -118,64 +114,43 @@ class SourcesService:
                 return hits[0]
         return None
 
+    def resolve(self, refs: Sequence[str]) -> list[int]:
+        """Ids for sources named by id, name, title or URL; an unknown name is a KnownError."""
+        ids: list[int] = []
+        for ref in refs:
+            src = self.find(ref)
+            if src is None or src.id is None:
+                raise KnownError(f"no source matches '{ref}'", hint="`harvest list` shows ids, names and URLs")
+            if src.id not in ids:
+                ids.append(src.id)
+        return ids
+
     def document(self, source_id: int) -> Document | None:
-        with self._db.read() as s:
-            row = s.get(m.DocumentRow, source_id)
-        if row is None:
-            return None
-        return Document.from_dict(json.loads(row.structure_json))
+        data = self._repo.document_structure(source_id)
+        return Document.from_dict(data) if data is not None else None
 
     def chunks(self, source_ids: Sequence[int] | None = None) -> list[m.Chunk]:
-        with self._db.read() as s:
-            q = select(m.Chunk).join(m.Source).where(m.Source.status == m.READY)
-            if source_ids is not None:
-                q = q.where(col(m.Chunk.source_id).in_(list(source_ids)))
-            return list(s.exec(q.order_by(m.Chunk.source_id, m.Chunk.ord)).all())
+        return self._repo.ready_chunks(source_ids)
 
     def pending(self) -> list[m.Source]:
         """Queued items, plus items a crash left half-done (they start over)."""
-        with self._db.read() as s:
-            return list(s.exec(select(m.Source).where(col(m.Source.status).in_([m.QUEUED, m.HARVESTING]))
-                               .order_by(m.Source.id)).all())
+        return self._repo.by_status([m.QUEUED, m.HARVESTING])
 
     # -- enqueue -------------------------------------------------------------------------------
     def enqueue(self, items: Iterable[str | Path]) -> Enqueued:
         """Turn paths, folders and URLs into queued sources; problems come back as results."""
         from harvest_desktop.acquire.discover import expand_items
 
-        queued: list[m.Source] = []
         problems: list[ItemResult] = []
-        added: list[m.Source] = []
-        requeued: list[m.Source] = []
         notes: list[tuple[str, str]] = []
         found, errors = expand_items(items, notes=notes)
         problems.extend(ItemResult(loc, True, msg) for loc, msg in notes)
         problems.extend(ItemResult(loc, False, msg) for loc, msg in errors)
-        with self._db.write() as s:
-            for kind, location, name in found:
-                existing = s.exec(select(m.Source).where(m.Source.location == location)).first()
-                if existing is not None:
-                    if existing.status in (m.QUEUED, m.HARVESTING):
-                        queued.append(existing)
-                        continue
-                    if kind == "file" and existing.status == m.READY and not _file_changed(existing, location):
-                        problems.append(ItemResult(location, True, "already in the library, unchanged",
-                                                   existing.id, existing.status))
-                        continue
-                    existing.status = m.QUEUED
-                    existing.error = None
-                    existing.updated_at = now_iso()
-                    s.add(existing)
-                    queued.append(existing)
-                    requeued.append(existing)
-                    continue
-                src = m.Source(kind=kind, location=location, name=name, status=m.QUEUED,
-                               added_at=now_iso(), updated_at=now_iso())
-                s.add(src)
-                queued.append(src)
-                added.append(src)
-            s.flush()
-            changes = Changes(sources_added={x.id for x in added}, sources_changed={x.id for x in requeued})
+        queued, added, requeued, unchanged = self._repo.enqueue(
+            found, now_iso(), lambda src, location: not _file_changed(src, location))
+        problems.extend(ItemResult(x.location, True, "already in the library, unchanged", x.id, x.status)
+                        for x in unchanged)
+        changes = Changes(sources_added={x.id for x in added}, sources_changed={x.id for x in requeued})
         return Enqueued(queued, problems, self._ctx.publish(changes))
 
     async def expand_sections(self, items: Sequence[str], cancel: CancelToken = NEVER
@@ -292,15 +267,7 @@ class SourcesService:
         return result
 
     def _set_status(self, source_id: int, status: str, error: str | None) -> m.Source:
-        with self._db.write() as s:
-            src = s.get(m.Source, source_id)
-            assert src is not None
-            src.status = status
-            src.error = error
-            src.updated_at = now_iso()
-            if status == m.HARVESTING:
-                src.attempts += 1
-            s.add(src)
+        src = self._repo.set_status(source_id, status, error, now_iso())
         self._ctx.publish(Changes(sources_changed={source_id}))
         return src
 
@@ -308,56 +275,18 @@ class SourcesService:
         """Store text, structure and chunks in one transaction; exact duplicates are not stored."""
         from harvest_desktop.index.chunking import chunk_document
 
-        digest = content_hash(doc.text)
-        specs = chunk_document(doc)
-        with self._db.write() as s:
-            src = s.get(m.Source, source_id)
-            assert src is not None
-            # Stored but still being indexed counts too: two copies in one batch are still one text.
-            dup = s.exec(select(m.Source).where(m.Source.content_hash == digest, m.Source.id != source_id,
-                                                col(m.Source.status).in_([m.READY, m.HARVESTING]))
-                         .order_by(m.Source.id)).first()
-            if dup is not None and s.get(m.DocumentRow, dup.id) is None:
-                dup = None  # a half-done item from a crash has no text stored: not a duplicate
-            _apply_attribution(src, doc)
-            src.content_hash = digest
-            src.updated_at = now_iso()
-            s.exec(delete(m.Chunk).where(m.Chunk.source_id == source_id))
-            old = s.get(m.DocumentRow, source_id)
-            if old is not None:
-                s.delete(old)
-            if dup is not None:
-                src.status = m.DUPLICATE
-                src.duplicate_of = dup.id
-                src.error = None
-                s.add(src)
-                result = (src, dup)
-            else:
-                s.add(m.DocumentRow(source_id=source_id, text=doc.text, structure_json=json.dumps(doc.to_dict())))
-                for c in specs:
-                    s.add(m.Chunk(source_id=source_id, ord=c.ord, text=c.text, page=c.page,
-                                  heading_path=" > ".join(c.heading_path), start=c.start, end=c.end,
-                                  page_end=c.page_end, kind=c.kind))
-                s.add(src)
-                result = (src, None)
+        result = self._repo.store_document(source_id, content_hash(doc.text), doc.to_dict(), doc.text,
+                                           chunk_document(doc), lambda src: _apply_attribution(src, doc),
+                                           now_iso())
         self._ctx.publish(Changes(sources_changed={source_id}))
         return result
 
     def _finish_ready(self, source_id: int, near) -> tuple[m.Source, str]:
         """Mark ready; returns the source and the name of the source it is similar to, if any."""
-        with self._db.write() as s:
-            src = s.get(m.Source, source_id)
-            assert src is not None
-            src.status = m.READY
-            src.error = None
-            src.similar_to = near.other_id if near is not None else None
-            src.similarity = near.similarity if near is not None else None
-            src.updated_at = now_iso()
-            s.add(src)
-            other = s.get(m.Source, near.other_id) if near is not None else None
-            result = src, (other.name if other is not None else "")
+        src, other = self._repo.mark_ready(source_id, near.other_id if near is not None else None,
+                                           near.similarity if near is not None else None, now_iso())
         self._ctx.publish(Changes(sources_changed={source_id}, concepts=True))
-        return result
+        return src, (other.name if other is not None else "")
 
     def harvest_sync(self, source_ids: Sequence[int] | None = None, **kw) -> Harvested:
         """For scripts and tests without a running loop."""
@@ -369,18 +298,32 @@ class SourcesService:
         finally:
             await self._ctx.aclose()
 
-    # -- remove --------------------------------------------------------------------------------
+    # -- remove and decide ---------------------------------------------------------------------
     def remove(self, source_id: int) -> Changes:
+        """Remove a source, its text, chunks and vectors."""
         self._ctx.index.remove_source(source_id)
-        with self._db.write() as s:
-            s.exec(delete(m.Chunk).where(m.Chunk.source_id == source_id))
-            row = s.get(m.DocumentRow, source_id)
-            if row is not None:
-                s.delete(row)
-            src = s.get(m.Source, source_id)
-            if src is not None:
-                s.delete(src)
-        return self._ctx.publish(Changes(sources_removed={source_id}, concepts=True))
+        pointing = self._repo.delete(source_id)
+        return self._ctx.publish(Changes(sources_removed={source_id}, sources_changed=set(pointing),
+                                         concepts=True))
+
+    def decide_similar(self, source_id: int, decision: str) -> Changes:
+        """The person's answer to "this source is very similar to that one".
+
+        keep-both: keep both and stop flagging the pair (stored, so every front end shows it);
+        skip: remove this source; keep-newer: remove whichever of the two was added first."""
+        src = self.get(source_id)
+        if src is None:
+            raise BadInput(f"there is no source #{source_id}")
+        if decision == SKIP:
+            return self.remove(source_id)
+        if src.similar_to is None:
+            raise BadInput(f"#{source_id} {src.name} is not flagged as similar to another source")
+        if decision == KEEP_NEWER:
+            return self.remove(min(source_id, src.similar_to))  # ids grow with the time a source was added
+        if decision == KEEP_BOTH:
+            done = self._repo.set_similar_decision([source_id, src.similar_to], KEEP_BOTH, now_iso())
+            return self._ctx.publish(Changes(sources_changed=set(done)))
+        raise BadInput(f"unknown decision '{decision}' (use one of: {', '.join(DECISIONS)})")
 
 
 def looks_like_url(text: str) -> bool:

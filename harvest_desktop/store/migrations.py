@@ -109,6 +109,11 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (source_id, version)
     );
     """,
+    # 4 -> 5: the person's decision about a near-duplicate pair ("keep-both"), kept with the source
+    # so `harvest list` and the window agree (it used to live in the window's state file).
+    """
+    ALTER TABLE source ADD COLUMN similar_decision TEXT;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

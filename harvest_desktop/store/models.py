@@ -32,6 +32,7 @@ class Source(SQLModel, table=True):
     duplicate_of: Optional[int] = None
     similar_to: Optional[int] = None
     similarity: Optional[float] = None
+    similar_decision: Optional[str] = None  # "keep-both" once the person chose to keep both
     file_size: Optional[int] = None
     file_mtime: Optional[float] = None
     attempts: int = 0
