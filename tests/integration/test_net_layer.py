@@ -403,3 +403,71 @@ def test_request_riding_on_a_private_connection_it_did_not_open_gets_no_answer(s
     assert first.status_code == 200 and first.text == "inside"
     assert isinstance(second, AddressRefused)
     assert len(site.log) == 1  # refused before it was sent: it never shared the typed request's connection
+
+
+def _tls_server(tmp_path, name: str) -> tuple[Server, list[str], str]:
+    """HTTPS on 127.0.0.1 with a certificate for `name` from a throwaway CA; records the SNI names."""
+    import datetime
+    import ssl
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    now = datetime.datetime.now(datetime.timezone.utc)
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Harvest test CA")])
+    ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name).public_key(ca_key.public_key())
+          .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
+          .not_valid_after(now + datetime.timedelta(days=1))
+          .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+          .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True,
+                                       content_commitment=False, key_encipherment=False, data_encipherment=False,
+                                       key_agreement=False, encipher_only=False, decipher_only=False), critical=True)
+          .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
+          .sign(ca_key, hashes.SHA256()))
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = (x509.CertificateBuilder().subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)]))
+            .issuer_name(ca_name).public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(days=1)).not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
+            .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+            .sign(ca_key, hashes.SHA256()))
+    ca_path, cert_path, key_path = tmp_path / "ca.pem", tmp_path / "cert.pem", tmp_path / "key.pem"
+    ca_path.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    server = Server({"/page": (200, {}, b"secure")})
+    sni: list[str] = []
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert_path, key_path)
+    ctx.sni_callback = lambda sock, server_name, _ctx: sni.append(server_name)
+    server.httpd.socket = ctx.wrap_socket(server.httpd.socket, server_side=True)
+    return server, sni, str(ca_path)
+
+
+def test_tls_checks_the_name_while_connecting_to_the_checked_address(tmp_path, monkeypatch):
+    server, sni, ca = _tls_server(tmp_path, "docs.harvest.test")
+    monkeypatch.setenv("SSL_CERT_FILE", ca)  # trust the throwaway CA, as a person's own CA would be
+    try:
+        port = server.port
+        policy = net.AddressPolicy(resolver=lambda h, p: ["127.0.0.1"])
+
+        async def go():
+            async with net.make_async_client("sync", policy=policy,
+                                             allow_hosts=[f"docs.harvest.test:{port}",
+                                                          f"mirror.harvest.test:{port}"]) as client:
+                ok = await client.get(f"https://docs.harvest.test:{port}/page")
+                with pytest.raises(httpx.ConnectError) as err:  # same address, a name the certificate lacks
+                    await client.get(f"https://mirror.harvest.test:{port}/page")
+                return ok, str(err.value)
+
+        ok, failure = asyncio.run(go())
+        assert ok.text == "secure" and "certificate" in failure.lower()
+        assert sni[0] == "docs.harvest.test" and "mirror.harvest.test" in sni
+        assert server.log[0][2]["host"] == f"docs.harvest.test:{port}"
+    finally:
+        server.stop()
