@@ -28,11 +28,12 @@ class Placed:
     chapter: str
     kind: str
     order: int  # reading order across the material
+    page: int | None = None  # the sentence's own page (a passage can run across pages)
 
     def citation(self) -> Citation:
         p = self.passage
-        return Citation(passage=p.chunk_id, source_id=p.source_id, title=p.source_name, page=p.page,
-                        section=p.heading_path, quote=self.text)
+        return Citation(passage=p.chunk_id, source_id=p.source_id, title=p.source_name,
+                        page=self.page if self.page is not None else p.page, section=p.heading_path, quote=self.text)
 
 
 @dataclass
@@ -136,7 +137,7 @@ def place(analysis: SourceAnalysis, passages: Sequence[Passage], start_order: in
                 continue
         else:
             cursor = hit
-        item = Placed(text, passages[hit], s.chapter, s.kind, start_order + len(placed))
+        item = Placed(text, passages[hit], s.chapter, s.kind, start_order + len(placed), s.page)
         placed.append(item)
         by_index[si] = item
     return placed, by_index
@@ -170,7 +171,7 @@ class _GlossaryPlacer:
                 for line in p.text.split("\n"):
                     ln = _norm(line)
                     if want in ln and _key(ln[: len(entry.term) + 8]).startswith(term):
-                        return Placed(ln, p, entry.chapter, GLOSSARY, -1)
+                        return Placed(ln, p, entry.chapter, GLOSSARY, -1, entry.page)
         return None
 
 

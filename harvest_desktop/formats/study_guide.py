@@ -73,8 +73,7 @@ def generate(material: Material, options: dict[str, Any]) -> StudyGuide:
             mine = [c for c in material.concepts if c.chapter == name and c.key not in taken]
         else:
             mine = [c for c in material.concepts if c.key not in taken and any(m.order in orders for m in c.mentions)]
-        mine.sort(key=lambda c: (c.definition is None, -c.score))
-        chosen = sorted(mine[:per_part], key=lambda c: -c.score)
+        chosen = pick_key_concepts(mine, per_part)
         taken.update(c.key for c in chosen)
         summary = central_sentences(material, sentences, limit=SUMMARY_SENTENCES, exclude=used)
         used.update(s.text for s in summary)
@@ -92,6 +91,24 @@ def generate(material: Material, options: dict[str, Any]) -> StudyGuide:
                                key_concepts=[key_concept(c) for c in chosen], review_questions=review))
     return StudyGuide(title=title_for("Study guide", material), overview=[_claim(s) for s in overview],
                       parts=parts, concept_map=concept_map(material))
+
+
+def tier(c: MConcept) -> int:
+    """0: the book marks it (glossary, key terms); 1: the text defines it; 2: only frequent."""
+    if {"glossary", "key-terms", "emphasis"} & set(c.signals):
+        return 0
+    if "defined" in c.signals or (c.definition is not None and c.definition_kind != EXPLAINED):
+        return 1
+    return 2
+
+
+def pick_key_concepts(concepts: Sequence[MConcept], n: int, floor: int = 4) -> list[MConcept]:
+    """The part's key concepts: marked and defined ones first; merely frequent ones only to reach
+    a small floor when the text marks and defines too few."""
+    ranked = sorted(concepts, key=lambda c: (tier(c), c.definition is None, -c.score))
+    strong = [c for c in ranked if tier(c) < 2][:n]
+    weak = [c for c in ranked if tier(c) == 2][: max(0, floor - len(strong))]
+    return sorted(strong + weak, key=lambda c: (tier(c), -c.score))
 
 
 def what_is(term: str) -> str:

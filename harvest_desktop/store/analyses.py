@@ -50,3 +50,11 @@ def analysis_info(db: Database, source_id: int) -> list[tuple[int, str, float]]:
 def delete_analyses(db: Database, source_id: int) -> None:
     with db.write() as s:
         s.exec(sql("DELETE FROM source_analysis WHERE source_id = :s").bindparams(s=source_id))
+
+
+def stored_hash(db: Database, source_id: int, version: int) -> str | None:
+    """The content hash the stored analysis was made from (None: no analysis of that version)."""
+    with db.read() as s:
+        row = s.exec(sql("SELECT content_hash FROM source_analysis WHERE source_id = :s AND version = :v")
+                     .bindparams(s=source_id, v=version)).first()
+    return None if row is None else row[0]

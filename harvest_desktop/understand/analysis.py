@@ -227,7 +227,7 @@ def parse_glossary_entry(text: str) -> tuple[str, str] | None:
     text = " ".join(text.split())
     m = _ENTRY_SEP.match(text)
     if m:
-        term, definition = m.group("term").strip(" *•-"), m.group("def").strip()
+        term, definition = m.group("term").strip(" *_•-"), m.group("def").strip()
     else:
         m2 = re.match(r"^(?P<term>[A-Za-z][\w\-' ]{0,60}?)\.\s+(?P<def>[A-Z].{8,})$", text)
         if not m2:
@@ -238,6 +238,37 @@ def parse_glossary_entry(text: str) -> tuple[str, str] | None:
     if term.rstrip().endswith((".", "?")):
         return None
     return term, definition
+
+
+def split_glossary_blob(text: str, known) -> list[tuple[str, str]]:
+    """'a: def one b c: def two' -> [(a, def one), (b c, def two)]: each term is the longest run of
+    up to five words before its colon that the running text uses (`known(phrase)`), else one word."""
+    text = " ".join(text.split())
+    text = re.sub(r"\s+:", ":", text)
+    colons = [m.start() for m in re.finditer(r":\s", text)]
+    if not colons:
+        return []
+    starts = [0]
+    for c in colons[1:]:
+        words = list(re.finditer(r"\S+", text[:c]))
+        best = 1
+        for k in range(1, 6):
+            if k > len(words):
+                break
+            first = words[-k]
+            if first.start() <= starts[-1] + 1 or text[first.start() - 2:first.start()].strip() == ":":
+                break
+            phrase = text[first.start():c]
+            if known(phrase):
+                best = k
+        starts.append(words[-best].start())
+    out = []
+    for i, (st, c) in enumerate(zip(starts, colons)):
+        end = starts[i + 1] if i + 1 < len(starts) else len(text)
+        term, definition = text[st:c].strip(" *•-"), text[c + 1:end].strip()
+        if term and definition and len(term.split()) <= 6:
+            out.append((term, definition))
+    return out
 
 
 def _glossary_from_block(block: Block, chapter: str) -> GlossaryEntry | None:
@@ -459,6 +490,7 @@ def analyze_document(doc: Document, *, cancel: CancelToken = NEVER, max_concepts
     emphasis: Counter[str] = Counter()
     chapters: list[str] = []
     headings: list[str] = []
+    blobs: list[tuple[str, int | None, str, str, str]] = []
     blocks = doc.blocks
     for bi, block in enumerate(blocks):
         if bi % 500 == 0:
@@ -481,16 +513,31 @@ def analyze_document(doc: Document, *, cancel: CancelToken = NEVER, max_concepts
                 chapters.append(text)
             continue
         section_names = [h for h in path]
-        if _kind_is(kind, GLOSSARY_KINDS) or any(_GLOSSARY_HEAD.match(h) for h in section_names[-2:]):
+        in_glossary_section = any(_GLOSSARY_HEAD.match(h) for h in section_names[-2:])
+        if kind == "term" or _kind_is(kind, ("glossary", "key_term", "keyterm")) or in_glossary_section:
+            glossary_named = any(re.match(r"^\s*(?:\d+(?:\.\d+)*\s+)?glossary", h, re.I) for h in section_names)
+            source = "glossary" if glossary_named or (kind == "term" and not in_glossary_section) else "key-terms"
+            if text.count(": ") >= 2:  # several entries run together (a PDF glossary set without spacing)
+                blobs.append((text, block.page, " > ".join(path), chapter, source))
+                continue
+            if getattr(block, "term", ""):
+                definition = block.definition if hasattr(block, "definition") else ""
+                glossary.append(GlossaryEntry(block.term.strip(" *_`"), definition.strip() if definition != text else "",
+                                              block.page, " > ".join(path), chapter, source))
+                continue
             entry = _glossary_from_block(block, chapter)
             if entry is not None:
-                entry.source = "glossary" if (_kind_is(kind, GLOSSARY_KINDS) or any(
-                    re.match(r"^\s*(?:\d+(?:\.\d+)*\s+)?glossary", h, re.I) for h in section_names)) else "key-terms"
+                entry.source = source
                 glossary.append(entry)
             elif kind == "list_item" and len(text.split()) <= 6 and not text.endswith("."):
                 glossary.append(GlossaryEntry(text.strip(" •*-"), "", block.page, " > ".join(path), chapter,
                                               "key-terms"))
+            elif len(text.split()) <= 6 and not text.endswith(".") and in_glossary_section:
+                glossary.append(GlossaryEntry(text.strip(" •*-"), "", block.page, " > ".join(path), chapter,
+                                              "key-terms"))
             continue
+        if kind == "sidebar":
+            continue  # a boxed feature: kept in the text, never the material's argument
         if any(_INDEX_HEAD.match(h) for h in section_names):
             m = _INDEX_ENTRY.match(text)
             if m:
@@ -517,8 +564,14 @@ def analyze_document(doc: Document, *, cancel: CancelToken = NEVER, max_concepts
                 elif kind == "list_item":
                     skind = LIST
                 start = block.start + line_off + off
-                sentences.append(Sentence(s, block.page, " > ".join(path), chapter, skind, start, start + len(s)))
+                page = block.page_at(line_off + off) if hasattr(block, "page_at") else block.page
+                sentences.append(Sentence(s, page, " > ".join(path), chapter, skind, start, start + len(s)))
     cancel.check()
+    if blobs:
+        corpus = "\n".join(s.text for s in sentences).casefold()
+        for text, page, section, chapter, source in blobs:
+            for term, definition in split_glossary_blob(text, lambda phrase: phrase.casefold() in corpus):
+                glossary.append(GlossaryEntry(term, definition, page, section, chapter, source))
     marked = len({_key(g.term) for g in glossary})  # a book's glossary is listed whole, however long
     concepts = _rank_concepts(sentences, glossary, emphasis, headings, cancel, max(max_concepts, marked + 100))
     relations = _find_relations(sentences, concepts, cancel)

@@ -14,6 +14,7 @@ from harvest_desktop.formats.answer import answer_question
 from harvest_desktop.formats.grounding import Validator, validate
 from harvest_desktop.formats.schema import Citation, Claim, Quiz, QuizQuestion, content_from_dict
 from harvest_desktop.index.chunking import chunk_document
+from harvest_desktop.understand.analysis import analyze_document
 from harvest_desktop.understand.passages import Passage
 from tests import study_texts as T
 
@@ -21,10 +22,18 @@ WRITERS = {"md": T.write_markdown, "pdf": T.write_pdf, "epub": T.write_epub, "do
 NOT_PROSE = [h.casefold() for h in T.HEADINGS + T.CAPTIONS + T.REFERENCES]
 
 
+class Book(list):
+    """The passages of a book as the library stores them, with its analysis (made at harvest)."""
+
+    analyses: dict
+
+
 def _passages(path, source_id=1):
     doc = read_file(path)
-    return [Passage(source_id * 1000 + c.ord, source_id, T.TITLE, c.page, " > ".join(c.heading_path), c.text)
-            for c in chunk_document(doc)]
+    book = Book(Passage(source_id * 1000 + c.ord, source_id, T.TITLE, c.page, " > ".join(c.heading_path), c.text)
+                for c in chunk_document(doc))
+    book.analyses = {source_id: analyze_document(doc)}
+    return book
 
 
 @pytest.fixture(scope="module", params=list(WRITERS))
@@ -39,6 +48,7 @@ def md_book(tmp_path_factory):
 
 
 def _make(fmt, passages, **options):
+    options.setdefault("analyses", getattr(passages, "analyses", None))
     return content_from_dict(registry.run(registry.get_format(fmt), "builtin", passages, **options).content)
 
 
@@ -124,6 +134,13 @@ def test_flashcards_are_deduplicated_tagged_and_grounded(book):
             assert hidden and all(h.casefold() in c.back.casefold() for h in hidden)
 
 
+def test_without_a_stored_analysis_the_passages_are_analysed(md_book):
+    plain = list(md_book)  # no analysis: the formats rebuild one from the passages
+    guide = _make("study-guide", plain)
+    assert sum(c.term in {t for t, _ in T.GLOSSARY} for c in guide.key_concepts()) >= 10
+    assert guide.grounding.dropped == 0
+
+
 def test_chapter_filter_by_number_and_title(md_book):
     quiz = _make("quiz", md_book, count=10, chapters=["2"])
     assert quiz.questions and {q.chapter for q in quiz.questions} == {"Chapter 2 Populations"}
@@ -153,12 +170,13 @@ def test_briefing_and_faq_are_cited_prose(md_book):
 
 
 def test_cited_answer_or_the_sources_do_not_say(md_book):
-    a = answer_question("What is carrying capacity?", md_book)
+    a = answer_question("What is carrying capacity?", md_book, analyses=md_book.analyses)
     assert a.found and "largest population" in a.claims[0].text
     _resolves(a.claims[0].citations[0], md_book)
-    none = answer_question("What is the boiling point of mercury in a thermometer?", md_book)
+    none = answer_question("What is the boiling point of mercury in a thermometer?", md_book,
+                           analyses=md_book.analyses)
     assert not none.found and not none.claims
-    nothing = answer_question("Who won the football world cup in 1966?", md_book)
+    nothing = answer_question("Who won the football world cup in 1966?", md_book)  # analysis made on the spot
     assert not nothing.found
 
 
