@@ -521,18 +521,11 @@ class MainWindow(QMainWindow):
     def _show_output(self, output_id) -> None:
         out = self.outputs.get(output_id) if output_id is not None else None
         self.current_output = out
-        from harvest_desktop.formats import registry
-
-        exts = (".md", ".pdf")
-        if out is not None:
-            try:
-                exts = registry.get_format(out.format).extensions
-            except Exception:
-                pass
-        self.export_pane.set_output(out, exts)
+        self.export_pane.set_output(out)
         if out is None:
             self.output_view.clear()
             return
+        self._request_export_preview(out)
         self.output_view.setMarkdown(out.markdown)
         self.tabs.setCurrentWidget(self.output_view)
 
@@ -554,6 +547,7 @@ class MainWindow(QMainWindow):
         overwrite = False
         if target.exists():
             if not self.confirm_overwrite(self, target):
+                self.export_pane.info.setText(f"Left {target.name} untouched; choose another name to export.")
                 self.statusBar().showMessage(f"Left {target.name} untouched.", 5000)
                 return
             overwrite = True
@@ -575,8 +569,23 @@ class MainWindow(QMainWindow):
 
     def show_in_folder(self) -> None:
         path = self.export_pane.last_path
-        if path is not None:
-            self.open_url(QUrl.fromLocalFile(str(path.parent)))
+        if path is not None and not self.open_url(QUrl.fromLocalFile(str(path.parent))):
+            self.show_known_error(f"{path}: no file manager could be opened here; the file is in {path.parent}")
+
+    def _request_export_preview(self, out) -> None:
+        """Render the first page of the PDF export in the background and show it in the Export pane."""
+        if self.library is None:
+            return
+        for job in self.runner.running("preview"):
+            job.cancel()
+        lib, oid = self.library, out.id
+
+        def shown(png: bytes) -> None:
+            if self.current_output is not None and self.current_output.id == oid:
+                self.export_pane.set_preview(png)
+
+        self.runner.run("Rendering the export preview", lambda t, r: lib.exports.preview_png(oid), kind="preview", visible=False,
+                        on_success=shown)
 
     # -- search and concepts --------------------------------------------------------------------
     def focus_search(self) -> None:

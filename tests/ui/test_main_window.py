@@ -41,6 +41,37 @@ def test_drop_generate_export_pdf(make_app, docs, qtbot, tmp_path):
     assert app.settings.last_export_dir == str(out_dir)
 
     opened = []
-    w.open_url = opened.append
+    w.open_url = lambda url: opened.append(url) or True
     w.export_pane.show_button.click()
     assert opened and Path(opened[0].toLocalFile()) == out_dir
+
+
+def test_export_pane_offers_the_registry_types_names_previews_and_says_when_no_file_manager(
+        make_app, docs, qtbot, tmp_path):
+    from harvest_desktop.export import extensions_for
+
+    app = make_app()
+    w = app.window
+    drop_files(w, [docs / "biology.md"])
+    wait_status(qtbot, w, "biology.md", "ready")
+    w.formats.select_format("study-guide")
+    w.formats.generate_button.click()
+    qtbot.waitUntil(lambda: w.current_output is not None, timeout=30000)
+    pane = w.export_pane
+    offered = [pane.kind.itemData(i) for i in range(pane.kind.count())]
+    assert offered == list(extensions_for("study-guide")) and ".apkg" not in offered
+    assert pane.folder.text() != str(Path.cwd()) or Path.cwd() == Path.home()
+    qtbot.waitUntil(lambda: pane.preview.pixmap() is not None and not pane.preview.pixmap().isNull(),
+                    timeout=60000)  # the first page, rendered in the background
+    out_dir = tmp_path / "mine"
+    out_dir.mkdir()
+    pane.folder.setText(str(out_dir))
+    pane.name.setText("My chapter 3 notes.docx")
+    assert pane.set_extension(".docx")
+    pane.export_button.click()
+    qtbot.waitUntil(lambda: pane.last_path is not None, timeout=60000)
+    assert pane.last_path == out_dir / "My chapter 3 notes.docx" and pane.last_path.stat().st_size > 0
+
+    w.open_url = lambda url: False  # no file manager on this machine
+    pane.show_button.click()
+    assert "no file manager" in w.messages.label.text()

@@ -1,25 +1,29 @@
-"""The Export pane: pick a file type and a folder; the file lands there, never over another silently."""
+"""The Export pane: file type, name and folder, a preview of the first page; never overwrites silently.
+
+The file types offered come from the export registry for the selected output's format, so the pane
+never offers a type that cannot be written."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QStandardPaths, Qt, Signal
+from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout,
                                QWidget)
 
-LABELS = {".pdf": "PDF document", ".md": "Markdown", ".docx": "Word document", ".csv": "CSV table",
-          ".json": "JSON data", ".apkg": "Anki deck", ".txt": "Plain text", ".html": "Web page"}
+
+def _labels() -> dict[str, str]:
+    from harvest_desktop.export import EXPORTERS
+
+    return {e.ext: e.label for e in EXPORTERS}
 
 
-def supported_extensions() -> tuple[str, ...]:
-    """What the export module can write; empty until it is installed."""
-    try:
-        from harvest_desktop.export import SUPPORTED_EXTENSIONS
-    except ImportError:
-        return ()
-    return tuple(SUPPORTED_EXTENSIONS)
+def default_export_dir() -> str:
+    """The person's Documents folder when there is one, else home: never the launch folder."""
+    docs = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+    return docs if docs and Path(docs).is_dir() else str(Path.home())
 
 
 def safe_file_stem(title: str) -> str:
@@ -38,7 +42,11 @@ class ExportPane(QWidget):
         self.kind = QComboBox()
         self.kind.setAccessibleName("File type")
         self.kind.setToolTip("The kind of file to write")
-        self.folder = QLineEdit(last_dir or str(Path.home()))
+        self.name = QLineEdit()
+        self.name.setAccessibleName("File name")
+        self.name.setToolTip("Name of the file to write, without the extension")
+        self.name.setPlaceholderText("file name")
+        self.folder = QLineEdit(last_dir if last_dir and Path(last_dir).is_dir() else default_export_dir())
         self.folder.setAccessibleName("Export folder")
         self.folder.setToolTip("Folder the file is written to; remembered for next time")
         self.choose = QPushButton("Choose…")
@@ -57,6 +65,11 @@ class ExportPane(QWidget):
         self.info = QLabel("Generate something first, then export it.")
         self.info.setWordWrap(True)
         self.info.setAccessibleName("Export status")
+        self.preview = QLabel()
+        self.preview.setAccessibleName("First page preview")
+        self.preview.setToolTip("The first page of the PDF export")
+        self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.preview.setMinimumHeight(0)
         self.last_path: Path | None = None
 
         row = QHBoxLayout()
@@ -71,34 +84,48 @@ class ExportPane(QWidget):
         type_label.setBuddy(self.kind)
         folder_label = QLabel("Folder:")
         folder_label.setBuddy(self.folder)
+        name_label = QLabel("File name:")
+        name_label.setBuddy(self.name)
         layout.addWidget(type_label)
         layout.addWidget(self.kind)
+        layout.addWidget(name_label)
+        layout.addWidget(self.name)
         layout.addWidget(folder_label)
         layout.addLayout(row)
         layout.addLayout(buttons)
         layout.addWidget(self.info)
+        layout.addWidget(self.preview, 1)
         layout.addStretch(1)
         self.set_output(None)
 
-    def set_output(self, out, format_extensions: tuple[str, ...] = (".md", ".pdf")) -> None:
-        """Offer the file types both the format and the export module support."""
+    def set_output(self, out, format_extensions: tuple[str, ...] | None = None) -> None:
+        """Offer exactly the file types the export registry can write for this output's format."""
+        from harvest_desktop.export import extensions_for
+
         current = self.kind.currentData()
         self.kind.clear()
-        supported = supported_extensions()
-        exts = [e for e in format_extensions if e in supported] if out is not None else []
+        labels = _labels()
+        exts = list(format_extensions or extensions_for(out.format)) if out is not None else []
         for ext in exts:
-            self.kind.addItem(f"{LABELS.get(ext, ext.lstrip('.').upper())} ({ext})", ext)
+            self.kind.addItem(f"{labels.get(ext, ext.lstrip('.').upper())} ({ext})", ext)
         if current is not None:
             i = self.kind.findData(current)
             if i >= 0:
                 self.kind.setCurrentIndex(i)
         self.export_button.setEnabled(bool(exts))
+        self.preview.clear()
         if out is None:
+            self.name.clear()
             self.info.setText("Generate something first, then export it.")
-        elif not supported:
-            self.info.setText("Exporting is not available in this build.")
         else:
+            self.name.setText(safe_file_stem(out.title))
             self.info.setText(f"Ready to export “{out.title}”.")
+
+    def set_preview(self, png: bytes) -> None:
+        pix = QPixmap()
+        if pix.loadFromData(png, "PNG"):
+            width = max(120, min(self.width() - 16, 360))
+            self.preview.setPixmap(pix.scaledToWidth(width, Qt.TransformationMode.SmoothTransformation))
 
     def extension(self) -> str | None:
         return self.kind.currentData()
@@ -114,7 +141,11 @@ class ExportPane(QWidget):
         folder = self.folder.text().strip()
         if not ext or not folder:
             return None
-        return Path(folder).expanduser() / (safe_file_stem(title) + ext)
+        typed = re.sub(r'[\\/:*?"<>|\x00-\x1f]+', "", self.name.text()).strip().strip(".")
+        if typed.lower().endswith(ext):
+            typed = typed[: -len(ext)].rstrip(".")
+        stem = typed[:120] or safe_file_stem(title)
+        return Path(folder).expanduser() / (stem + ext)
 
     def _choose(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Export into folder", self.folder.text())
