@@ -26,7 +26,8 @@ _SENTENCE_END = (".", "?", "!", ":", ";", "”", "\"", "’", ")", "]")
 _COMPOUND_PREFIXES = {"self", "well", "ex", "all", "cross", "half", "non", "quasi", "semi", "anti", "co",
                       "multi", "pre", "post", "re", "long", "short", "high", "low", "first", "second",
                       "third", "two", "three", "one", "so", "built", "user", "real", "open", "state"}
-_WORD = re.compile(r"[A-Za-zÀ-ÿ]+(?:-[A-Za-zÀ-ÿ]+)*")
+_LOWER_WORD = re.compile(r"[a-zß-ÿ]+")
+_LOWER_COMPOUND = re.compile(r"\b[a-zß-ÿ]+(?:-[a-zß-ÿ]+)+")
 
 
 @dataclass
@@ -163,6 +164,9 @@ def order_columns(page: PageLayout, stats: BookStats) -> list[list[Line]]:
     span = xs1 - xs0
     if span <= 0:
         return [lines]
+    narrow = sum(1 for ln in lines if ln.x1 - ln.x0 < 0.55 * span)
+    if narrow < 0.4 * len(lines):
+        return [lines]  # most lines run across the page: one column
     best = None
     for frac in [0.40 + 0.01 * i for i in range(21)]:
         gx = xs0 + frac * span
@@ -421,20 +425,25 @@ def find_headings(columns_by_page: list[list[list[Line]]], body: float, skip: se
 
 
 # -- paragraphs -----------------------------------------------------------------------------------------
+_NOT_LETTERS = str.maketrans({ch: " " for ch in "0123456789-_.,;:!?()[]{}\"'“”‘’/\\|<>=+*&^%$#@~`"})
+
+
 def _vocabulary(pages: list[PageLayout]) -> tuple[Counter[str], set[str]]:
-    words: Counter[str] = Counter()
+    """Words of the book (to tell 'infor-mation' from 'well-known' at a line end), in C-speed passes."""
+    big = "\n".join(ln.text[:-1] if ln.hyphen_end else ln.text for page in pages for ln in page.lines).lower()
+    words: Counter[str] = Counter(big.translate(_NOT_LETTERS).split())
     hyphenated: set[str] = set()
-    for page in pages:
-        for ln in page.lines:
-            toks = _WORD.findall(ln.text[:-1] if ln.hyphen_end else ln.text)
-            for t in toks:
-                low = t.lower()
-                if "-" in low:
-                    hyphenated.add(low)
-                    for part in low.split("-"):
-                        words[part] += 1
-                else:
-                    words[low] += 1
+    n = len(big)
+    i = big.find("-")
+    while i >= 0:
+        j, k = i, i + 1
+        while j > 0 and big[j - 1].isalpha():
+            j -= 1
+        while k < n and big[k].isalpha():
+            k += 1
+        if j < i and k > i + 1:
+            hyphenated.add(big[j:k])
+        i = big.find("-", i + 1)
     return words, hyphenated
 
 
