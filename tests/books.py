@@ -107,6 +107,7 @@ class Truth:
     sentences: list[tuple[str, int]] = field(default_factory=list)
     captions: list[str] = field(default_factory=list)
     boxes: list[str] = field(default_factory=list)  # the boxed feature's body text
+    tables: list[str] = field(default_factory=list)  # each table as rows of " | "-joined cells
     glossary: list[tuple[str, str]] = field(default_factory=list)
     running: list[str] = field(default_factory=list)  # every running head / footer string printed
     hyphenated: list[str] = field(default_factory=list)  # words split at a line end (as they should read)
@@ -434,6 +435,7 @@ class _PdfWriter:
         self.c.setFont("Helvetica-Oblique", 9)
         self.c.drawString(x0, self.y - 10, table.caption)
         self.truth.captions.append(table.caption)
+        self.truth.tables.append("\n".join(" | ".join(r) for r in table.rows))
         yy = self.y - 28
         colw = min(110.0, (x1 - x0) / len(table.rows[0]))
         for r, row in enumerate(table.rows):

@@ -15,6 +15,10 @@ from dataclasses import dataclass, field
 # Characters pdfium emits for a hyphen that ends a line (U+FFFE, STX) and the soft hyphen.
 LINE_END_HYPHENS = ("\ufffe", "\x02", "\u00ad")
 _FIXED_PITCH = 1
+# Font names: TeX's typewriter (cmtt, sftt, ...) and common code fonts; TeX's bold extended (cmbx).
+_MONO_NAME = re.compile(r"mono|courier|code|consol|inconsolata|menlo|monaco|typewriter|"
+                        r"(?:^|[^a-z])(?:cm|sf|lm|ec|tx|tc)tt|^[a-z]{0,4}tt\d")
+_BOLD_NAME = re.compile(r"bold|black|heavy|semibold|demi|(?:^|[^a-z])(?:cm|sf|lm|ec)bx|-bd$|,bold")
 _ASTRAL = re.compile('[\U00010000-\U0010FFFF]')
 _ITALIC = 1 << 6
 _FORCE_BOLD = 1 << 18
@@ -49,6 +53,7 @@ class Line:
     size: float = 0.0  # the font size of most of the line's characters
     bold: bool = False  # every span with letters is bold
     mono: bool = False  # every span with letters is in a fixed-pitch font
+    cells: list[str] = field(default_factory=list)  # a short line with wide gaps: a table row's cells
 
     @property
     def height(self) -> float:
@@ -125,10 +130,9 @@ class _Fonts:
         c.FPDFText_GetFontInfo(self.raw, i, self.buf, 96, self.flags_ref)
         name = self.buf.value.decode("latin-1", "replace").lower()
         fl = self.flags.value
-        bold = weight >= 600 or "bold" in name or "black" in name or "heavy" in name or bool(fl & _FORCE_BOLD) \
-            or name.endswith(("-bd", ",bold", "-semibold", "-demi"))
+        bold = weight >= 600 or bool(fl & _FORCE_BOLD) or _BOLD_NAME.search(name) is not None
         italic = bool(fl & _ITALIC) or "italic" in name or "oblique" in name or name.endswith("-it")
-        mono = bool(fl & _FIXED_PITCH) or "mono" in name or "courier" in name or "code" in name
+        mono = bool(fl & _FIXED_PITCH) or _MONO_NAME.search(name) is not None
         return float(size), bold, italic, mono
 
     def xs(self, i: int) -> tuple[float, float]:
@@ -141,6 +145,33 @@ class _Fonts:
             return self.loose.bottom, self.loose.top
         self.c.FPDFText_GetCharBox(self.raw, i, *self.box_refs)
         return self.box[2].value, self.box[3].value
+
+
+def sizes_mid(first: tuple, last: tuple) -> float:
+    return max(4.0, min(first[0], last[0]))
+
+
+def _cells(fonts: "_Fonts", text: str, a: int, b: int, size: float) -> list[str]:
+    """Split a short line at gaps wider than a word space can be: table cells (none: not a row)."""
+    spaces = [i for i in range(a + 1, b - 1) if text[i] == " "]
+    if not spaces or len(spaces) > 15:
+        return []
+    cuts = []
+    for i in spaces:
+        if text[i - 1] == " " or text[i + 1] == " ":
+            continue
+        _, right_prev = fonts.xs(i - 1)
+        left_next, _ = fonts.xs(i + 1)
+        if left_next - right_prev > 1.5 * size:
+            cuts.append(i)
+    if not cuts:
+        return []
+    out, prev = [], a
+    for i in cuts:
+        out.append(_fix_chars(text[prev:i]).strip())
+        prev = i + 1
+    out.append(_fix_chars(text[prev:b]).strip())
+    return [c for c in out if c]
 
 
 def _text_lines(textpage, index: int, text: str) -> list[Line] | None:
@@ -195,6 +226,8 @@ def _text_lines(textpage, index: int, text: str) -> list[Line] | None:
         if x1 < x0:
             x0, x1 = x1, x0
         line = Line(index, x0, bottom, x1, top, spans, hyphen)
+        if b - a <= 100 and not first[3]:
+            line.cells = _cells(fonts, text, a, b, sizes_mid(first, last))
         lines.append(line.finish())
     return [ln for ln in lines if ln.text]
 

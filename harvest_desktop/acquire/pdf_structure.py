@@ -508,7 +508,12 @@ def paragraphs(column: list[Line], body: float, boxes) -> list[_Para]:
     usual_gap = gaps[len(gaps) // 3] if gaps else 0.2 * lh
     out: list[_Para] = []
     prev: Line | None = None
-    for ln in column:
+    # a table row: a short line split by wide gaps, next to another such line (a justified line
+    # stretched wide on its own is not a row)
+    maybe = [len(ln.cells) >= 2 and not ln.mono and not ln.hyphen_end for ln in column]
+    rows = [m and ((i > 0 and maybe[i - 1]) or (i + 1 < len(maybe) and maybe[i + 1]))
+            for i, m in enumerate(maybe)]
+    for k, ln in enumerate(column):
         text = ln.text
         boxed = _in_box(ln, boxes)
         new = prev is None
@@ -536,8 +541,20 @@ def paragraphs(column: list[Line], body: float, boxes) -> list[_Para]:
                 new = True
             elif ln.spans[0].bold and not prev.spans[-1].bold and prev_text.endswith(_SENTENCE_END):
                 new = True
+        is_row = rows[k]
+        if is_row and out and not new and out[-1].kind != "table":
+            new = True
+        elif not is_row and out and out[-1].kind == "table" and not new:
+            new = True
+        if is_row and out and out[-1].kind == "table" and new and prev is not None \
+                and prev.bottom - ln.top < 2 * lh:
+            out[-1].lines.append(ln)  # the next row of the same table
+            prev = ln
+            continue
         if new:
-            if _BULLET.match(text) and not boxed:
+            if is_row and not boxed:
+                kind = "table"
+            elif _BULLET.match(text) and not boxed:
                 kind, level = "list_item", 1 + int(ln.x0 > col_left + 2 * ln.size)
             elif ln.mono:
                 kind = "code"
@@ -548,7 +565,9 @@ def paragraphs(column: list[Line], body: float, boxes) -> list[_Para]:
     return out
 
 
-def _para_text(lines: list[Line], words, hyphenated, stats: BookStats) -> str:
+def _para_text(lines: list[Line], words, hyphenated, stats: BookStats, kind: str = "paragraph") -> str:
+    if kind == "table":
+        return "\n".join(" | ".join(ln.cells) if ln.cells else ln.text for ln in lines)
     text = ""
     for i, ln in enumerate(lines):
         t = ln.text
@@ -620,7 +639,7 @@ def build_blocks(pages: list[PageLayout], outline: list[tuple[int, str, int | No
                         lv, title, _y = pending_outline.pop(0)
                         blocks.append(Block(title, "heading", lv, pageno))
                         open_para = None
-                    text = _para_text(para.lines, words, hyphenated, stats)
+                    text = _para_text(para.lines, words, hyphenated, stats, para.kind)
                     if not text:
                         continue
                     kind = para.kind
