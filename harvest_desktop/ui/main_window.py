@@ -22,6 +22,7 @@ from harvest_desktop.core import status as m
 if TYPE_CHECKING:
     from harvest_desktop.store.models import Output, Source
 from harvest_desktop.ui import dnd
+from harvest_desktop.ui.changes import ChangeFeed
 from harvest_desktop.ui.jobs_panel import JobsPanel
 from harvest_desktop.ui.ops import Job, JobRunner
 from harvest_desktop.ui.panes.concepts import ConceptsPane, compute_concepts
@@ -86,9 +87,9 @@ class MainWindow(QMainWindow):
         self.runner = runner
         self.settings = settings
         self.library = None  # attached once opened, off the UI thread
+        self.feed: ChangeFeed | None = None  # the library's changes, on the main thread
         self._queued_items: list[str] = []
         self._harvest_again = False
-        self.outputs: dict[int, Output] = {}
         self.current_output: Output | None = None
         self.ui_state = QSettings(str(state_path), QSettings.Format.IniFormat)
         # Seams for dialogs (tests replace them; the defaults ask the person).
@@ -234,6 +235,7 @@ class MainWindow(QMainWindow):
         self.sources.remove_requested.connect(self.remove_source)
         self.sources.keep_both_requested.connect(self.keep_both)
         self.sources.keep_newer_requested.connect(self.keep_newer)
+        self.sources.ticked_changed.connect(lambda ids: self.formats.set_state(ready=bool(ids)))
         self.formats.generate_requested.connect(self.generate)
         self.formats.output_selected.connect(self._show_output)
         self.export_pane.export_requested.connect(self.export)
@@ -258,20 +260,24 @@ class MainWindow(QMainWindow):
         splitter = self.ui_state.value("window/splitter")
         if isinstance(splitter, QByteArray):
             self.splitter.restoreState(splitter)
-        kept = self.ui_state.value("sources/kept_both", [])
-        if isinstance(kept, str):
-            kept = [kept]
-        self.sources.kept_both = {int(k) for k in (kept or []) if str(k).isdigit()}
 
     def save_state(self) -> None:
         self.ui_state.setValue("window/geometry", self.saveGeometry())
         self.ui_state.setValue("window/state", self.saveState())
         self.ui_state.setValue("window/splitter", self.splitter.saveState())
-        self.ui_state.setValue("sources/kept_both", [str(k) for k in sorted(self.sources.kept_both)])
         self.ui_state.sync()
+
+    def _old_kept_both(self) -> list[int]:
+        """"Keep both" decisions an earlier version kept in this state file (now in the library)."""
+        kept = self.ui_state.value("sources/kept_both", [])
+        if isinstance(kept, str):
+            kept = [kept]
+        return [int(k) for k in (kept or []) if str(k).isdigit()]
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt override)
         self.save_state()
+        if self.feed is not None:
+            self.feed.close()
         self.runner.cancel_all()
         super().closeEvent(event)
         self.closed.emit()
@@ -280,22 +286,30 @@ class MainWindow(QMainWindow):
     def attach_library(self, library) -> None:
         """Called once the library is open: load what it holds, resume unfinished work."""
         self.library = library
+        self.feed = ChangeFeed(library, self)
+        for pane in (self.sources, self.formats, self.concepts):
+            pane.bind(self.feed)
         self._set_library_actions(True)
         self.statusBar().showMessage("Library open.", 4000)
         self.keys.refresh()
         lib = library
+        old_kept = self._old_kept_both()
 
         def load(_token, _report):
-            return lib.sources(), lib.outputs()
+            for sid in old_kept:  # move an earlier version's decisions into the library, once
+                src = lib.sources.get(sid)
+                if src is not None and src.similar_to is not None:
+                    lib.sources.decide_similar(sid, "keep-both")
+            return lib.sources.all(), lib.generation.outputs()
 
         self.runner.run("Loading the library", load, kind="load", visible=False, on_success=self._on_loaded)
 
     def _on_loaded(self, result) -> None:
         sources, outputs = result
+        if self.ui_state.contains("sources/kept_both"):
+            self.ui_state.remove("sources/kept_both")
         self.sources.set_sources(sources)
-        self.outputs = {o.id: o for o in outputs if o.id is not None}
         self.formats.set_outputs(outputs)
-        self._update_ready()
         if outputs:
             self.formats.outputs.setCurrentRow(0)
         items, self._queued_items = self._queued_items, []
@@ -304,20 +318,9 @@ class MainWindow(QMainWindow):
         elif any(s.status in (m.QUEUED, m.HARVESTING) for s in sources):
             self.start_harvest()  # resume what the last session left unfinished
 
-    def _update_ready(self) -> None:
-        ready = any(s.status == m.READY for s in self.sources.sources.values())
-        self.formats.set_state(ready=ready)
-
-    def reload_sources(self) -> None:
-        if self.library is None:
-            return
-        lib = self.library
-        self.runner.run("Refreshing sources", lambda t, r: lib.sources(), kind="load", visible=False,
-                        on_success=self._on_sources)
-
-    def _on_sources(self, sources) -> None:
-        self.sources.set_sources(sources)
-        self._update_ready()
+    @property
+    def outputs(self) -> dict[int, Output]:
+        return self.formats.output_rows
 
     # -- adding -------------------------------------------------------------------------------
     def dragEnterEvent(self, event) -> None:  # noqa: N802 (Qt override)
@@ -362,7 +365,7 @@ class MainWindow(QMainWindow):
 
         async def expand(token, report):
             report(Progress(0, None, "Reading the links of " + ", ".join(urls)))
-            found, problems = await lib.expand_sections(urls, token)
+            found, problems = await lib.sources.expand_sections(urls, token)
             for p in problems:
                 self.show_known_error(f"{p.location}: {p.message}")
             return found
@@ -378,13 +381,11 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"{len(items)} item(s) will be added once the library is open.")
             return
         lib = self.library
-        self.runner.run(f"Adding {len(items)} item(s)", lambda t, r: lib.enqueue(items), kind="enqueue",
+        self.runner.run(f"Adding {len(items)} item(s)", lambda t, r: lib.sources.enqueue(items), kind="enqueue",
                         on_success=self._on_enqueued)
 
     def _on_enqueued(self, result) -> None:
-        queued, problems = result
-        for src in queued:
-            self.sources.update_source(src)
+        queued, problems = result  # the new rows reach the Sources pane through the change feed
         for p in problems:
             if p.ok:
                 self.statusBar().showMessage(f"{Path(p.location).name}: {p.message}", 6000)
@@ -401,10 +402,9 @@ class MainWindow(QMainWindow):
             return
         self._harvest_again = False
         lib = self.library
-        on_item = self.sources.update_source
 
-        async def work(token, report):
-            return await lib.harvest(cancel=token, progress=report, on_item=on_item)
+        async def work(token, report):  # each status change reaches the Sources pane through the feed
+            return await lib.sources.harvest(cancel=token, progress=report)
 
         job = self.runner.run_async("Harvesting", work, kind="harvest", on_success=self._on_harvested)
         job.finished.connect(lambda state, job=job: self._after_harvest(state))
@@ -418,9 +418,6 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Harvested {ok} item(s)" + (f", {len(failed)} failed" if failed else ""), 8000)
 
     def _after_harvest(self, state: str) -> None:
-        self._update_ready()
-        if state != "done":
-            self.reload_sources()  # cancelled items went back to the queue
         if self._harvest_again and state == "done":
             self.start_harvest()
 
@@ -432,7 +429,7 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentIndex(0)
 
         def load(_t, _r):
-            return lib.source(source_id), lib.document(source_id)
+            return lib.sources.get(source_id), lib.sources.document(source_id)
 
         def show(result) -> None:
             if self.sources.selected_id() != source_id:
@@ -463,31 +460,34 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"{src.name} is being harvested; cancel the job first.", 6000)
             return
         lib = self.library
-        self.runner.run(f"Removing {src.name}", lambda t, r: lib.remove(source_id), kind="remove",
-                        on_success=lambda _: self._removed(source_id, src.name))
+        self.runner.run(f"Removing {src.name}", lambda t, r: lib.sources.remove(source_id), kind="remove",
+                        on_success=lambda _: self._removed(src.name))
 
-    def _removed(self, source_id: int, name: str) -> None:
-        self.sources.drop_source(source_id)
-        self.sources.kept_both.discard(source_id)
-        self._update_ready()
+    def _removed(self, name: str) -> None:
         self.preview_info.clear()
         self.preview_text.clear()
         self.statusBar().showMessage(f"Removed {name}.", 5000)
 
     def keep_both(self, source_id: int) -> None:
-        src = self.sources.sources.get(source_id)
-        self.sources.kept_both.add(source_id)
-        if src is not None and src.similar_to is not None:
-            self.sources.kept_both.add(src.similar_to)
-        self.sources._refresh_texts()
-        self.save_state()
+        """Keep both near-duplicates; the decision is stored in the library and shown everywhere."""
+        self._decide(source_id, "keep-both", "Keeping both")
 
     def keep_newer(self, source_id: int) -> None:
         src = self.sources.sources.get(source_id)
         if src is None or src.similar_to is None:
             return
-        older = min(source_id, src.similar_to)  # ids grow with the time a source was added
-        self.remove_source(older)
+        other = self.sources.sources.get(src.similar_to)
+        if m.HARVESTING in (src.status, other.status if other is not None else None):
+            self.statusBar().showMessage(f"{src.name} or its pair is being harvested; cancel the job first.", 6000)
+            return
+        self._decide(source_id, "keep-newer", "Keeping the newer source")
+
+    def _decide(self, source_id: int, decision: str, title: str) -> None:
+        if self.library is None or source_id not in self.sources.sources:
+            return
+        lib = self.library
+        self.runner.run(title, lambda t, r: lib.sources.decide_similar(source_id, decision), kind="decide",
+                        visible=False)
 
     # -- generate -----------------------------------------------------------------------------
     def generate(self, key: str | None = None) -> None:
@@ -506,16 +506,21 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("A generate job is already running.", 5000)
             return
         engine = registry.engines_available()[0]
+        ticked = self.sources.ticked_ids()
+        if not ticked and not self.sources.all_ready_ticked():
+            self.show_known_error("Generate: no source is ticked (tick the ready sources to use in the Sources pane)")
+            return
+        source_ids = None if self.sources.all_ready_ticked() else ticked  # None: the whole library
         lib = self.library
         self.formats.set_state(busy=True)
         job = self.runner.run(f"Generating {spec.label.lower()}",
-                              lambda t, r: lib.generate(spec.key, engine=engine, cancel=t, progress=r),
+                              lambda t, r: lib.generation.generate(spec.key, engine=engine, source_ids=source_ids,
+                                                                   cancel=t, progress=r).output,
                               kind="generate", on_success=self._on_generated)
         job.finished.connect(lambda _state: self.formats.set_state(busy=False))
 
     def _on_generated(self, out: Output) -> None:
-        self.outputs[out.id] = out
-        self.formats.add_output(out)  # selecting it shows the preview
+        self.formats.select_output(out)  # selecting it shows the preview
         self.statusBar().showMessage(f"Made “{out.title}” with the {out.engine} engine.", 8000)
 
     def _show_output(self, output_id) -> None:
@@ -558,7 +563,7 @@ class MainWindow(QMainWindow):
             log.warning("could not save settings: %s", exc)
         lib = self.library
         self.side.setCurrentWidget(self.export_pane)
-        self.runner.run(f"Exporting {target.name}", lambda t, r: lib.export(out.id, target, overwrite=overwrite),
+        self.runner.run(f"Exporting {target.name}", lambda t, r: lib.exports.write(out.id, target, overwrite=overwrite),
                         kind="export", on_success=self._on_exported)
 
     def _on_exported(self, path: Path) -> None:
@@ -601,9 +606,7 @@ class MainWindow(QMainWindow):
         lib = self.library
 
         def work(token, _report):
-            hits = lib.index.search(query, 30)
-            token.check()
-            return hits
+            return lib.search.passages(query, 30, cancel=token)
 
         self.runner.run(f"Searching for “{query}”", work, kind="search",
                         on_success=lambda hits: self.search.show_hits(query, hits))

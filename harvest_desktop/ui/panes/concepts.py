@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QImage, QKeySequence, QPainter, QPen, QShortcut
@@ -23,60 +21,19 @@ class ConceptData:
     note: str = ""
 
 
-def normalise_relation(rel: Any) -> tuple[str, str, str] | None:
-    """Accept the relation shapes the understanding module may return."""
-    if isinstance(rel, (tuple, list)) and len(rel) == 3:
-        a, label, b = rel
-        return str(a), str(b), str(label)
-    a = next((getattr(rel, n) for n in ("source", "subject", "head", "a", "from_term") if hasattr(rel, n)), None)
-    b = next((getattr(rel, n) for n in ("target", "object", "tail", "b", "to_term") if hasattr(rel, n)), None)
-    label = next((getattr(rel, n) for n in ("label", "relation", "verb", "predicate", "kind") if hasattr(rel, n)), "")
-    if a is None or b is None:
-        return None
-    a = getattr(a, "term", a)
-    b = getattr(b, "term", b)
-    return str(a), str(b), str(label or "")
-
-
-def circle_layout(terms: Sequence[str], radius: float = 260.0) -> dict[str, tuple[float, float]]:
-    n = max(1, len(terms))
-    r = radius * max(1.0, n / 12)
-    return {t: (r * math.cos(2 * math.pi * i / n - math.pi / 2), r * math.sin(2 * math.pi * i / n - math.pi / 2))
-            for i, t in enumerate(terms)}
+def concept_data(analysis) -> ConceptData:
+    """The view model of a ConceptAnalysis (services/concepts.py): the same layout `harvest concepts --map` draws."""
+    rows = [(c.term, c.definition or "", c.citation.cite() if c.citation else "") for c in analysis.concepts]
+    graph = analysis.graph
+    nodes = {n.term: (n.x, n.y) for n in graph.nodes} if graph is not None else {}
+    edges = [(e.source, e.target, e.label) for e in graph.edges] if graph is not None else []
+    edges = [e for e in edges if e[0] in nodes and e[1] in nodes]
+    return ConceptData(rows, nodes, edges, analysis.note)
 
 
 def compute_concepts(library, cancel, report) -> ConceptData:
-    """Runs on a worker thread: concepts, relations (when available) and the map's layout."""
-    from harvest_desktop.core.progress import Progress
-    from harvest_desktop.formats.registry import to_passages
-    from harvest_desktop.understand import concepts as understand
-
-    report(Progress(0, 3, "Reading passages"))
-    chunks = library.chunks()
-    sources = {s.id: s for s in library.sources()}
-    passages = to_passages(chunks, sources)
-    if not passages:
-        return ConceptData([], note="No ready sources yet: add files or URLs first.")
-    report(Progress(1, 3, "Finding concepts"))
-    found = understand.extract_concepts(passages, cancel=cancel)
-    rows = [(c.term, c.definition or "", c.citation.cite() if c.citation else "") for c in found]
-    cancel.check()
-    report(Progress(2, 3, "Finding relations"))
-    note = ""
-    edges: list[tuple[str, str, str]] = []
-    extract_relations = getattr(understand, "extract_relations", None)
-    if extract_relations is None:
-        note = "Relations between concepts are not available in this version; the map shows concepts only."
-    else:
-        for rel in extract_relations(passages, found):
-            norm = normalise_relation(rel)
-            if norm is not None:
-                edges.append(norm)
-    terms = [c.term for c in found]
-    known = set(terms)
-    edges = [e for e in edges if e[0] in known and e[1] in known]
-    report(Progress(3, 3, "Laying out the map"))
-    return ConceptData(rows, circle_layout(terms), edges, note)
+    """Runs on a worker thread: the library's one concept pipeline, turned into what the pane draws."""
+    return concept_data(library.concepts.analyse(cancel=cancel, progress=report))
 
 
 class ConceptMapView(QGraphicsView):
@@ -223,6 +180,15 @@ class ConceptsPane(QWidget):
     def _enable_export(self, on: bool) -> None:
         self.png_button.setEnabled(on)
         self.svg_button.setEnabled(on)
+
+    def bind(self, feed) -> None:
+        """Say when the shown concepts no longer match the library (ui/changes.py)."""
+        feed.changed.connect(self.apply_changes)
+
+    def apply_changes(self, changes) -> None:
+        if changes.concepts and self.data is not None and self.data.concepts:
+            self.note.setText("Your sources changed since these concepts were found; "
+                              "press Find concepts to update them.")
 
     def show_data(self, data: ConceptData) -> None:
         self.data = data

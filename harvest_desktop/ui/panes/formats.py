@@ -35,7 +35,7 @@ class FormatsPane(QWidget):
         self.route.setToolTip("Which engine will make this format, and why")
         self.generate_button = QPushButton("Generate")
         self.generate_button.setAccessibleName("Generate")
-        self.generate_button.setToolTip("Make the selected format from every ready source (Ctrl+G)")
+        self.generate_button.setToolTip("Make the selected format from the ticked sources (Ctrl+G)")
         self.generate_button.clicked.connect(self._generate)
         self.outputs_label = QLabel("Made so far:")
         self.outputs = QListWidget()
@@ -52,7 +52,8 @@ class FormatsPane(QWidget):
         layout.addWidget(self.generate_button)
         layout.addWidget(self.outputs_label)
         layout.addWidget(self.outputs, 1)
-        self.ready = False  # the library has at least one ready source
+        self.output_rows: dict[int, object] = {}  # output id -> Output, as the change feed delivers them
+        self.ready = False  # at least one ready source is ticked in the Sources pane
         self.busy = False
         self.list.currentItemChanged.connect(lambda *_: self._update())
         self.list.setCurrentRow(0)
@@ -92,9 +93,10 @@ class FormatsPane(QWidget):
             self.generate_button.setToolTip(f"{spec.label} needs a generative model: add a key in the Keys pane "
                                             "or run Ollama")
         elif not self.ready:
-            self.generate_button.setToolTip("Add sources first; Generate uses every ready source (Ctrl+G)")
+            self.generate_button.setToolTip("Add sources (or tick one in the Sources pane) first; Generate uses "
+                                            "the ticked ready sources (Ctrl+G)")
         else:
-            self.generate_button.setToolTip("Make the selected format from every ready source (Ctrl+G)")
+            self.generate_button.setToolTip("Make the selected format from the ticked sources (Ctrl+G)")
 
     def _generate(self) -> None:
         key = self.current_key()
@@ -102,10 +104,34 @@ class FormatsPane(QWidget):
             self.generate_requested.emit(key)
 
     # -- outputs ------------------------------------------------------------------------------
+    def bind(self, feed) -> None:
+        """Follow the library: outputs appear here as soon as they are stored (ui/changes.py)."""
+        feed.outputs_updated.connect(self.apply_update)
+
+    def apply_update(self, outputs, removed=()) -> None:
+        for output_id in removed:
+            self.output_rows.pop(output_id, None)
+            item = self._item_for(output_id)
+            if item is not None:
+                self.outputs.takeItem(self.outputs.row(item))
+        for out in outputs:
+            known = out.id in self.output_rows
+            self.output_rows[out.id] = out
+            if not known:
+                self._add_output_item(out, at=0)
+
+    def _item_for(self, output_id: int) -> QListWidgetItem | None:
+        for i in range(self.outputs.count()):
+            if self.outputs.item(i).data(KEY_ROLE) == output_id:
+                return self.outputs.item(i)
+        return None
+
     def set_outputs(self, outputs) -> None:
         self.outputs.blockSignals(True)
         self.outputs.clear()
+        self.output_rows = {}
         for out in outputs:
+            self.output_rows[out.id] = out
             self._add_output_item(out)
         self.outputs.blockSignals(False)
 
@@ -119,9 +145,12 @@ class FormatsPane(QWidget):
             self.outputs.insertItem(at, item)
         return item
 
-    def add_output(self, out) -> None:
-        item = self._add_output_item(out, at=0)
-        self.outputs.setCurrentItem(item)
+    def select_output(self, out) -> None:
+        """Select (and so preview) an output, adding it first if the feed has not yet."""
+        self.apply_update([out])
+        item = self._item_for(out.id)
+        if item is not None:
+            self.outputs.setCurrentItem(item)
 
     def current_output_id(self) -> int | None:
         item = self.outputs.currentItem()

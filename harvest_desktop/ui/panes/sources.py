@@ -1,4 +1,5 @@
-"""The Sources pane: every item with its status, and the choices a near-duplicate calls for."""
+"""The Sources pane: every item with its status, a tick box for what goes into a generation, and
+the choices a near-duplicate calls for. It follows the library's change feed (ui/changes.py)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,14 @@ if TYPE_CHECKING:
 ID_ROLE = Qt.ItemDataRole.UserRole
 
 
-def status_text(src: Source, names: dict[int, str], kept_both: set[int]) -> str:
+KEEP_BOTH = "keep-both"  # the decision stored on the source (store/repositories.py)
+
+
+def kept_both(src: Source) -> bool:
+    return getattr(src, "similar_decision", None) == KEEP_BOTH
+
+
+def status_text(src: Source, names: dict[int, str]) -> str:
     """One line the person can act on: what happened, and with which other source."""
     if src.status == m.QUEUED:
         return "Queued"
@@ -29,16 +37,18 @@ def status_text(src: Source, names: dict[int, str], kept_both: set[int]) -> str:
     if src.status == m.DUPLICATE:
         other = names.get(src.duplicate_of or -1, f"#{src.duplicate_of}")
         return f"Duplicate of {other} (same text)"
-    if src.status == m.READY and src.similar_to is not None and src.id not in kept_both:
+    if src.status == m.READY and src.similar_to is not None:
         other = names.get(src.similar_to, f"#{src.similar_to}")
         pct = f"{src.similarity:.0%}" if src.similarity is not None else "Very"
+        if kept_both(src):
+            return f"Ready; {pct} similar to {other}, both kept"
         return f"Ready; {pct} similar to {other}"
     return "Ready"
 
 
-def needs_decision(src: Source, kept_both: set[int]) -> bool:
+def needs_decision(src: Source) -> bool:
     return src.status == m.DUPLICATE or (src.status == m.READY and src.similar_to is not None
-                                         and src.id not in kept_both)
+                                         and not kept_both(src))
 
 
 class SourcesPane(QWidget):
@@ -46,13 +56,15 @@ class SourcesPane(QWidget):
     remove_requested = Signal(int)
     keep_both_requested = Signal(int)
     keep_newer_requested = Signal(int)
+    ticked_changed = Signal(object)  # list of the ready sources ticked for generation
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setAccessibleName("Sources pane")
         self.sources: dict[int, Source] = {}
-        self.kept_both: set[int] = set()
         self.items: dict[int, QTreeWidgetItem] = {}
+        self.unticked: set[int] = set()  # ready sources the person left out of generation
+        self._ticked: list[int] = []
 
         self.add_row = QHBoxLayout()
         self.tree = QTreeWidget()
@@ -61,9 +73,11 @@ class SourcesPane(QWidget):
         self.tree.setUniformRowHeights(True)
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.tree.setAccessibleName("Sources")
-        self.tree.setToolTip("Files and pages in your library; drop more onto the window")
+        self.tree.setToolTip("Files and pages in your library; drop more onto the window. "
+                             "Ticked ready sources go into what you generate.")
         self.tree.setColumnWidth(0, 220)
         self.tree.itemSelectionChanged.connect(self._on_selection)
+        self.tree.itemChanged.connect(self._on_item_changed)
 
         self.remove_button = QPushButton("Remove")
         self.remove_button.setAccessibleName("Remove source")
@@ -117,16 +131,29 @@ class SourcesPane(QWidget):
     def _names(self) -> dict[int, str]:
         return {i: (s.title or s.name) for i, s in self.sources.items()}
 
+    def bind(self, feed) -> None:
+        """Follow the library: rows change when the sources they show change (ui/changes.py)."""
+        feed.sources_updated.connect(self.apply_update)
+
+    def apply_update(self, sources: Iterable[Source], removed: Iterable[int] = ()) -> None:
+        for source_id in removed:
+            self.drop_source(source_id)
+        for src in sources:
+            self.update_source(src)
+
     def set_sources(self, sources: Iterable[Source]) -> None:
         keep = self.selected_id()
         self.sources = {s.id: s for s in sources if s.id is not None}
+        self.tree.blockSignals(True)
         self.tree.clear()
         self.items.clear()
         for src in self.sources.values():
             self._make_item(src)
         if keep in self.items:
             self.items[keep].setSelected(True)
+        self.tree.blockSignals(False)
         self._refresh_texts()
+        self._emit_ticked()
 
     def update_source(self, src: Source) -> None:
         if src.id is None:
@@ -142,14 +169,17 @@ class SourcesPane(QWidget):
                 self._refresh_item(other, names)
         if src.id == self.selected_id():
             self._update_buttons()
+        self._emit_ticked()
 
     def drop_source(self, source_id: int) -> None:
-        self.sources.pop(source_id, None)
+        if self.sources.pop(source_id, None) is None and source_id not in self.items:
+            return
+        self.unticked.discard(source_id)
         item = self.items.pop(source_id, None)
         if item is not None:
             self.tree.takeTopLevelItem(self.tree.indexOfTopLevelItem(item))
         self._refresh_texts()
-        self._update_buttons()
+        self._emit_ticked()
 
     def _make_item(self, src: Source) -> QTreeWidgetItem:
         item = QTreeWidgetItem([src.title or src.name, ""])
@@ -161,17 +191,58 @@ class SourcesPane(QWidget):
     def _refresh_item(self, src: Source, names: dict[int, str] | None = None) -> None:
         item = self.items[src.id]
         names = self._names() if names is None else names
-        text = status_text(src, names, self.kept_both)
-        item.setText(0, src.title or src.name)
-        item.setText(1, text)
-        item.setToolTip(0, src.location)
-        item.setToolTip(1, text)
+        text = status_text(src, names)
+        self.tree.blockSignals(True)
+        try:
+            item.setText(0, src.title or src.name)
+            item.setText(1, text)
+            item.setToolTip(0, src.location)
+            item.setToolTip(1, text)
+            flags = item.flags()
+            if src.status == m.READY:  # only text that is there can go into a generation
+                item.setFlags(flags | Qt.ItemFlag.ItemIsUserCheckable)
+                item.setCheckState(0, Qt.CheckState.Unchecked if src.id in self.unticked
+                                   else Qt.CheckState.Checked)
+            else:
+                item.setFlags(flags & ~Qt.ItemFlag.ItemIsUserCheckable)
+                item.setData(0, Qt.ItemDataRole.CheckStateRole, None)
+        finally:
+            self.tree.blockSignals(False)
 
     def _refresh_texts(self) -> None:
         names = self._names()
         for src in self.sources.values():
             self._refresh_item(src, names)
         self._update_buttons()
+
+    # -- generation scope -------------------------------------------------------------------------
+    def ticked_ids(self) -> list[int]:
+        """Ready sources ticked for generation (all of them unless the person unticked some)."""
+        return [sid for sid, s in self.sources.items() if s.status == m.READY and sid not in self.unticked]
+
+    def all_ready_ticked(self) -> bool:
+        return not any(s.status == m.READY and sid in self.unticked for sid, s in self.sources.items())
+
+    def set_ticked(self, source_id: int, on: bool) -> None:
+        item = self.items.get(source_id)
+        if item is not None and item.flags() & Qt.ItemFlag.ItemIsUserCheckable:
+            item.setCheckState(0, Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
+
+    def _on_item_changed(self, item: QTreeWidgetItem, column: int) -> None:
+        if column != 0 or not item.flags() & Qt.ItemFlag.ItemIsUserCheckable:
+            return
+        sid = item.data(0, ID_ROLE)
+        if item.checkState(0) == Qt.CheckState.Checked:
+            self.unticked.discard(sid)
+        else:
+            self.unticked.add(sid)
+        self._emit_ticked()
+
+    def _emit_ticked(self) -> None:
+        ticked = self.ticked_ids()
+        if ticked != self._ticked:
+            self._ticked = ticked
+            self.ticked_changed.emit(ticked)
 
     def status_of(self, source_id: int) -> str:
         item = self.items.get(source_id)
@@ -200,9 +271,9 @@ class SourcesPane(QWidget):
         sid = self.selected_id()
         src = self.sources.get(sid) if sid is not None else None
         self.remove_button.setEnabled(src is not None and src.status != m.HARVESTING)
-        show = src is not None and needs_decision(src, self.kept_both)
+        show = src is not None and needs_decision(src)
         self.decision.setVisible(show)
         if show and src is not None:
-            self.decision_label.setText(status_text(src, self._names(), self.kept_both) + ". What should Harvest keep?")
+            self.decision_label.setText(status_text(src, self._names()) + ". What should Harvest keep?")
             self.keep_both_button.setEnabled(src.status != m.DUPLICATE)
             self.keep_newer_button.setEnabled(src.status != m.DUPLICATE)
