@@ -509,19 +509,23 @@ def _esc(s: str) -> str:
     return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def write_epub(book: Book, path: Path) -> None:
+def write_epub(book: Book, path: Path, headings_in_text: bool = True) -> None:
+    """The book as EPUB 3; without headings_in_text the chapter titles are only in the navigation
+    document and sections are marked one level deeper (h3), as some real EPUBs do."""
     import zipfile
 
     chapters_xhtml = []
     nav_items = []
     for ch in book.chapters:
-        body = [f'<section epub:type="chapter"><h1 id="c{ch.number}">Chapter {ch.number}: {_esc(ch.title)}</h1>']
+        body = ['<section epub:type="chapter">' + (f'<h1 id="c{ch.number}">Chapter {ch.number}: {_esc(ch.title)}</h1>'
+                                                   if headings_in_text else "")]
         subnav = []
 
         def emit(sec: Section) -> None:
-            tag = "h2" if sec.level == 2 else "h3"
+            tag = f"h{sec.level + (0 if headings_in_text else 1)}"
             body.append(f'<{tag} id="s{sec.number}">{_esc(sec.heading)}</{tag}>')
-            subnav.append(f'<li><a href="ch{ch.number}.xhtml#s{sec.number}">{_esc(sec.heading)}</a></li>')
+            if sec.level == 2:
+                subnav.append(f'<li><a href="ch{ch.number}.xhtml#s{sec.number}">{_esc(sec.heading)}</a></li>')
             for item in sec.items:
                 if isinstance(item, Para):
                     body.append(f"<p>{_esc(' '.join(item.sentences))}</p>")
@@ -539,13 +543,16 @@ def write_epub(book: Book, path: Path) -> None:
 
         for sec in ch.sections:
             emit(sec)
-        body.append(f'<h2 id="k{ch.number}">{ch.number}.{len(ch.sections) + 1} Key Terms</h2><dl>')
+        ktag = "h2" if headings_in_text else "h3"
+        body.append(f'<{ktag} id="k{ch.number}">{ch.number}.{len(ch.sections) + 1} Key Terms</{ktag}><dl>')
         body += [f"<dt>{_esc(t)}</dt><dd>{_esc(d)}</dd>" for t, d in ch.glossary]
         body.append("</dl></section>")
         chapters_xhtml.append(
             '<?xml version="1.0" encoding="utf-8"?>\n<html xmlns="http://www.w3.org/1999/xhtml" '
             'xmlns:epub="http://www.idpf.org/2007/ops"><head><title>'
             f"{_esc(ch.title)}</title></head><body>{''.join(body)}</body></html>")
+        subnav.append(f'<li><a href="ch{ch.number}.xhtml#k{ch.number}">{ch.number}.{len(ch.sections) + 1} '
+                      "Key Terms</a></li>")
         nav_items.append(f'<li><a href="ch{ch.number}.xhtml">Chapter {ch.number}: {_esc(ch.title)}</a>'
                          f"<ol>{''.join(subnav)}</ol></li>")
     nav = ('<?xml version="1.0" encoding="utf-8"?>\n<html xmlns="http://www.w3.org/1999/xhtml" '
@@ -553,7 +560,7 @@ def write_epub(book: Book, path: Path) -> None:
            f'<nav epub:type="toc"><h1>Contents</h1><ol>{"".join(nav_items)}</ol></nav></body></html>')
     manifest = "".join(f'<item id="c{i}" href="ch{i}.xhtml" media-type="application/xhtml+xml"/>'
                        for i in range(1, len(book.chapters) + 1))
-    spine = "".join(f'<itemref idref="c{i}"/>' for i in range(1, len(book.chapters) + 1))
+    spine = '<itemref idref="nav"/>' + "".join(f'<itemref idref="c{i}"/>' for i in range(1, len(book.chapters) + 1))
     opf = ('<?xml version="1.0" encoding="utf-8"?>\n<package xmlns="http://www.idpf.org/2007/opf" version="3.0" '
            'unique-identifier="id"><metadata xmlns:dc="http://purl.org/dc/elements/1.1/">'
            f'<dc:identifier id="id">test-book</dc:identifier><dc:title>{_esc(book.title)}</dc:title>'

@@ -165,3 +165,13 @@ def test_epub_and_docx_give_the_same_shape(book, pdf_with_outline, fmt, tmp_path
     assert all(s in text for s, _ in truth.sentences)
     chunks = chunk_document(doc)
     assert all(c.heading_path for c in chunks if c.kind == "text")
+
+
+def test_epub_headings_come_from_its_navigation_document(book, pdf_with_outline, tmp_path):
+    """Chapter titles only in the nav, sections one level too deep in the text: the nav decides."""
+    pdf_doc, _truth = pdf_with_outline
+    path = tmp_path / "nav-only.epub"
+    write_epub(book, path, headings_in_text=False)
+    doc = read_file(path)
+    assert [(lv, t) for lv, t, _p in _headings(doc)] == [(lv, t) for lv, t, _p in _headings(pdf_doc)]
+    assert "Contents" not in doc.text  # the navigation document is not read as a chapter
