@@ -18,6 +18,7 @@ from harvest_desktop.store.db import Database
 if TYPE_CHECKING:
     from harvest_desktop.acquire.web import WebHarvester
     from harvest_desktop.index.service import IndexService
+    from harvest_desktop.services.analysis import AnalysisService
 
 
 class ServiceContext:
@@ -31,7 +32,10 @@ class ServiceContext:
         self.index_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="harvest-index")
         self.parse_executor = ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2),
                                                  thread_name_prefix="harvest-parse")
+        # the per-source analysis for generation (services/analysis.py): CPU work beside the embedding
+        self.analysis_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="harvest-analysis")
         self._index: IndexService | None = None
+        self._analyses: AnalysisService | None = None
         self._web: WebHarvester | None = None
 
     def publish(self, changes: Changes) -> Changes:
@@ -44,6 +48,14 @@ class ServiceContext:
 
             self._index = IndexService(self.db, self.settings)
         return self._index
+
+    @property
+    def analyses(self) -> "AnalysisService":
+        if self._analyses is None:
+            from harvest_desktop.services.analysis import AnalysisService
+
+            self._analyses = AnalysisService(self.db)
+        return self._analyses
 
     @property
     def index_opened(self) -> bool:
@@ -66,7 +78,7 @@ class ServiceContext:
             self._web = None
 
     def close(self) -> None:
-        for ex in (self.parse_executor, self.index_executor, self.db_executor):
+        for ex in (self.parse_executor, self.index_executor, self.analysis_executor, self.db_executor):
             ex.shutdown(wait=True, cancel_futures=True)
         from harvest_desktop.acquire import sandbox
 

@@ -37,32 +37,16 @@ class GenerationService:
         return self._outputs.get(output_id)
 
     def analysis(self, source_id: int, cancel: CancelToken = NEVER):
-        """The source's SourceAnalysis: the one stored at harvest time, else made once from its
-        stored document (and stored, so the next run reads it)."""
-        import time
-
-        from harvest_desktop.store.analyses import load_analyses, save_analysis, stored_hash
-        from harvest_desktop.understand.analysis import ANALYSIS_VERSION, SourceAnalysis, analyze_document
-
+        """The source's SourceAnalysis: the one stored at harvest time (services/analysis.py), else
+        made once from its stored document and stored, so the next run reads it; kept in memory."""
         src = self._sources.get(source_id)
         key = (source_id, src.content_hash if src is not None else None)
         if key not in self._analyses:
-            stored = None
-            h = stored_hash(self._ctx.db, source_id, ANALYSIS_VERSION)
-            if h is not None and (not h or src is None or h == (src.content_hash or "")):
-                stored = load_analyses(self._ctx.db, [source_id], ANALYSIS_VERSION).get(source_id)
-            if stored is not None:
-                self._analyses[key] = SourceAnalysis.from_dict(stored)
-            else:
-                doc = self._sources.document(source_id)
-                if doc is None:
-                    return None
-                t0 = time.perf_counter()
-                analysis = analyze_document(doc, cancel=cancel)
-                save_analysis(self._ctx.db, source_id, ANALYSIS_VERSION, analysis.to_dict(),
-                              content_hash=(src.content_hash or "") if src is not None else "",
-                              created_at=now_iso(), seconds=time.perf_counter() - t0)
-                self._analyses[key] = analysis
+            found = self._ctx.analyses.for_sources([source_id], cancel,
+                                                   hashes={source_id: key[1] or ""}).get(source_id)
+            if found is None:
+                return None
+            self._analyses[key] = found
         return self._analyses[key]
 
     def _generation_input(self, source_ids: Sequence[int] | None, cancel: CancelToken):

@@ -239,13 +239,20 @@ class SourcesService:
 
                 doc = await ctx.run(ctx.parse_executor, read_file_contained, src.location, ctx.settings.limits)
             cancel.check()
-            src, dup_of = await ctx.run(ctx.db_executor, self._store_document, src.id, doc)
+            from harvest_desktop.services.indexing import index_and_analyse, prepare_document
+
+            # guard (a text of one repeated phrase is refused), hash and chunks: CPU work, off the DB writer
+            prepared = await ctx.run(ctx.parse_executor, prepare_document, doc, src.name)
+            src, dup_of = await ctx.run(ctx.db_executor, self._store_document, src.id, doc, prepared)
             if dup_of is not None:
                 result = ItemResult(src.location, True,
                                     f"duplicate of #{dup_of.id} {dup_of.name} (same text); not stored twice",
                                     src.id, src.status)
             else:
-                near = await ctx.run(ctx.index_executor, ctx.index.add_source, src.id, cancel)
+                # embedding in slices on the index executor (items behind a big book get turns),
+                # the analysis for generation on its own executor, side by side
+                near = await index_and_analyse(ctx.index, ctx.index_executor, ctx.analyses, ctx.analysis_executor,
+                                               src.id, doc, cancel, src.content_hash or "")
                 src, other_name = await ctx.run(ctx.db_executor, self._finish_ready, src.id, near)
                 msg = f"{src.title or src.name} ({_count(src)})"
                 if near is not None:
@@ -271,12 +278,14 @@ class SourcesService:
         self._ctx.publish(Changes(sources_changed={source_id}))
         return src
 
-    def _store_document(self, source_id: int, doc: Document) -> tuple[m.Source, m.Source | None]:
+    def _store_document(self, source_id: int, doc: Document,
+                        prepared: tuple[str, list] | None = None) -> tuple[m.Source, m.Source | None]:
         """Store text, structure and chunks in one transaction; exact duplicates are not stored."""
         from harvest_desktop.index.chunking import chunk_document
 
-        result = self._repo.store_document(source_id, content_hash(doc.text), doc.to_dict(), doc.text,
-                                           chunk_document(doc), lambda src: _apply_attribution(src, doc),
+        digest, specs = prepared if prepared is not None else (content_hash(doc.text), chunk_document(doc))
+        result = self._repo.store_document(source_id, digest, doc.to_dict(), doc.text,
+                                           specs, lambda src: _apply_attribution(src, doc),
                                            now_iso())
         self._ctx.publish(Changes(sources_changed={source_id}))
         return result
