@@ -84,7 +84,26 @@ def ensure_apt(packages: list[str]) -> None:
 
 def constraint_args() -> list[str]:
     """pip arguments that hold an install to the locked versions (none when there is no lock)."""
-    return ["-c", str(LOCK)] if LOCK.exists() else []
+    if not LOCK.exists():
+        say(f"no {LOCK.name}: installing unpinned versions (python3 bootstrap.py lock makes it)")
+        return []
+    missing = unlocked_dependencies()
+    if missing:
+        say(f"{LOCK.name} pins none of: {', '.join(missing)} (added to pyproject.toml since the last lock); "
+            "run python3 bootstrap.py lock and commit the file")
+    return ["-c", str(LOCK)]
+
+
+def unlocked_dependencies() -> list[str]:
+    """Dependencies named in pyproject.toml (any extra) that constraints.txt does not pin."""
+    meta = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    reqs = list(meta.get("dependencies", []))
+    for extra in meta.get("optional-dependencies", {}).values():
+        reqs += extra
+    pinned = {_canon(line.split("==")[0]) for line in LOCK.read_text(encoding="utf-8").splitlines()
+              if "==" in line and not line.startswith("#")}
+    names = {_canon(m.group(0)) for r in reqs if (m := re.match(r"[A-Za-z0-9][A-Za-z0-9._-]*", r))}
+    return sorted(names - pinned - {_canon(meta["name"])})
 
 
 def ensure_venv(extras: str) -> None:
@@ -130,8 +149,13 @@ def lock() -> int:
         run([str(py), "-m", "pip", "install", "-q", "--upgrade", "pip"])
         report = Path(tmp) / "report.json"
         pins = [LINUX_TORCH] if sys.platform.startswith("linux") else []
-        run([str(py), "-m", "pip", "install", "-q", "--dry-run", "--ignore-installed", "--report", str(report),
-             *pins, target], cwd=ROOT)
+        try:
+            run([str(py), "-m", "pip", "install", "-q", "--dry-run", "--ignore-installed", "--report",
+                 str(report), *pins, target], cwd=ROOT)
+        except subprocess.CalledProcessError as exc:
+            say(f"lock failed: pip could not resolve the dependencies (exit {exc.returncode}, see above); "
+                f"{LOCK.name} is unchanged")
+            return 1
         items = json.loads(report.read_text(encoding="utf-8"))["install"]
     lines: list[str] = []
     for item in items:

@@ -2,11 +2,11 @@
 
 Up to EXACT_MAX vectors every pair is compared, exactly: matrix products over the upper triangle
 only, tile by tile (memory bounded by one tile). Past that, comparing all pairs grows with the
-square of the library, so an inverted-file index (FAISS IVF: vectors grouped around k-means
-centroids) finds the candidates: each vector looks only into the NPROBE groups nearest to it, and
-every candidate is then checked with its exact cosine. A near-duplicate lies within a small angle
-of its original, so it almost always shares a probed group; the share of the exact pairs found is
-measured by tests/bench/bench_dedup.py (recall) and checked in tests/unit/test_index_dedup.py.
+square of the library, so the vectors are grouped as in an inverted-file index: k-means centroids
+(FAISS), each vector joins the groups of its NPROBE nearest centroids, and only vectors sharing a
+group are compared, exactly, one matrix product per group. A near-duplicate lies within a small
+angle of its original, so they share their nearest centroids; the share of the exact pairs found
+(recall) is measured by tests/bench/bench_dedup.py and checked in tests/unit/test_index_dedup.py.
 """
 
 from __future__ import annotations
@@ -26,10 +26,10 @@ if TYPE_CHECKING:  # pragma: no cover
 CHUNK_THRESHOLD = 0.9
 # Rows (and columns) per tile of the exact all-pairs comparison: a tile holds TILE x TILE floats.
 TILE = 2048
-# Up to this many vectors the exact comparison is used; past it, the IVF index.
+# Up to this many vectors the exact comparison is used; past it, the grouped one.
 EXACT_MAX = 10_000
-# Groups each vector looks into (of about 4 * sqrt(n)); more finds more pairs, slower.
-NPROBE = 16
+# Groups each vector joins (of about NPROBE * sqrt(n)); more finds more pairs, slower.
+NPROBE = 3
 
 
 def normalise_text(text: str) -> str:
@@ -44,7 +44,7 @@ def duplicate_pairs(vectors: "np.ndarray", threshold: float = CHUNK_THRESHOLD,
                     nprobe: int = NPROBE) -> list[tuple[int, int, float]]:
     """Every pair (i < j) of rows with cosine >= threshold, from normalised vectors, sorted.
 
-    exact=None picks by size (exact up to EXACT_MAX rows, the IVF index past it); True or False
+    exact=None picks by size (exact up to EXACT_MAX rows, grouped past it); True or False
     forces one. With k set, only each row's k nearest neighbours are considered (exact kNN).
     """
     import numpy as np
@@ -63,53 +63,101 @@ def duplicate_pairs(vectors: "np.ndarray", threshold: float = CHUNK_THRESHOLD,
     return list(zip(ii[order].tolist(), jj[order].tolist(), ss[order].astype(np.float64).tolist()))
 
 
-def _exact_pairs(x: "np.ndarray", threshold: float) -> tuple["np.ndarray", "np.ndarray", "np.ndarray"]:
-    """All pairs, compared tile by tile over the upper triangle (half the products of a full pass)."""
+def _parallel(tasks: list, work) -> list:
+    """Runs work(task) for every task on one thread per core, each with a one-thread BLAS.
+
+    numpy releases the GIL in matrix products, so whole tiles run side by side; BLAS's own
+    threads, synchronised for every product, cost more than they give on small products and
+    collapse when the cores are busy with other work.
+    """
+    import contextlib
+    import os
+    from concurrent.futures import ThreadPoolExecutor
+
+    try:
+        from threadpoolctl import threadpool_limits
+
+        limit = threadpool_limits(1, user_api="blas")
+    except Exception:  # no threadpoolctl: BLAS keeps its own threads
+        limit = contextlib.nullcontext()
+    workers = max(1, min(len(tasks), os.cpu_count() or 1, 8))
+    with limit:
+        if workers == 1:
+            return [work(t) for t in tasks]
+        with ThreadPoolExecutor(workers, thread_name_prefix="dedup") as pool:
+            return list(pool.map(work, tasks))
+
+
+def _upper_pairs(x: "np.ndarray", rows: "np.ndarray | None", r: int, threshold: float) -> tuple:
+    """Pairs among x (or x[rows]) whose first member is in row block r..r+TILE (upper triangle)."""
     import numpy as np
 
-    n = x.shape[0]
+    sub = x if rows is None else x[rows]
+    block = sub[r:r + TILE]
     out_i, out_j, out_s = [], [], []
-    for r in range(0, n, TILE):
-        rows = x[r:r + TILE]
-        for c in range(r, n, TILE):
-            sims = rows @ x[c:c + TILE].T
-            ii, jj = np.nonzero(sims >= threshold)
-            if c == r:
-                keep = jj > ii
-                ii, jj = ii[keep], jj[keep]
-            if len(ii):
-                out_s.append(sims[ii, jj])
-                out_i.append(ii + r)
-                out_j.append(jj + c)
+    for c in range(r, len(sub), TILE):
+        sims = block @ sub[c:c + TILE].T
+        ii, jj = np.nonzero(sims >= threshold)
+        if c == r:
+            keep = jj > ii
+            ii, jj = ii[keep], jj[keep]
+        if len(ii):
+            out_s.append(sims[ii, jj])
+            a, b = ii + r, jj + c
+            if rows is not None:
+                a, b = rows[a], rows[b]
+            out_i.append(np.minimum(a, b))
+            out_j.append(np.maximum(a, b))
+    return out_i, out_j, out_s
+
+
+def _gather(parts: list) -> tuple["np.ndarray", "np.ndarray", "np.ndarray"]:
+    out_i, out_j, out_s = [], [], []
+    for i, j, s in parts:
+        out_i += i
+        out_j += j
+        out_s += s
     return _joined(out_i, out_j, out_s)
 
 
+def _exact_pairs(x: "np.ndarray", threshold: float) -> tuple["np.ndarray", "np.ndarray", "np.ndarray"]:
+    """All pairs, compared tile by tile over the upper triangle (half the products of a full pass)."""
+    n = x.shape[0]
+    return _gather(_parallel(list(range(0, n, TILE)), lambda r: _upper_pairs(x, None, r, threshold)))
+
+
 def _ivf_pairs(x: "np.ndarray", threshold: float, nprobe: int) -> tuple["np.ndarray", "np.ndarray", "np.ndarray"]:
-    """Candidates from a FAISS IVF range search (each row probes nprobe groups), exact cosines."""
+    """Pairs within groups: each row joins the groups of its nprobe nearest k-means centroids, and
+    the rows of each group are compared exactly (one matrix product per group).
+
+    Two rows are compared when their nprobe nearest centroids share one; near-duplicates sit close
+    together, so they share their nearest ones. With about nprobe * sqrt(n) groups, assigning
+    rows and comparing within groups each cost about nprobe * n^1.5 * d multiply-adds.
+    """
     import faiss
     import numpy as np
 
     n, d = x.shape
-    nlist = max(16, min(8192, int(4 * math.sqrt(n))))
-    quantizer = faiss.IndexFlatIP(d)
-    index = faiss.IndexIVFFlat(quantizer, d, nlist, faiss.METRIC_INNER_PRODUCT)
-    index.cp.min_points_per_centroid = 5  # small sets train on fewer points per group
+    nlist = max(8, min(n // 8, int(nprobe * math.sqrt(n))))
     rng = np.random.default_rng(0)
-    sample = x if n <= 40 * nlist else x[np.sort(rng.choice(n, 40 * nlist, replace=False))]
-    index.train(sample)
-    index.add(x)
-    index.nprobe = min(nprobe, nlist)
-    out_i, out_j, out_s = [], [], []
-    for start in range(0, n, 16384):
-        lims, sims, labels = index.range_search(x[start:start + 16384], float(threshold) - 1e-6)
-        rows = np.repeat(np.arange(start, start + len(lims) - 1, dtype=np.int64), np.diff(lims.astype(np.int64)))
-        # A pair is found from either end (each probes its own groups): keep both, order them.
-        i, j = np.minimum(rows, labels), np.maximum(rows, labels)
-        keep = (i != j) & (sims >= threshold)
-        out_i.append(i[keep])
-        out_j.append(j[keep])
-        out_s.append(sims[keep])
-    ii, jj, ss = _joined(out_i, out_j, out_s)
+    sample = x if n <= 20 * nlist else x[np.sort(rng.choice(n, 20 * nlist, replace=False))]
+    kmeans = faiss.Kmeans(d, nlist, niter=5, spherical=True, seed=1, min_points_per_centroid=1,
+                          max_points_per_centroid=10_000)
+    kmeans.train(sample)
+    quantizer = faiss.IndexFlatIP(d)
+    quantizer.add(kmeans.centroids)
+    _, groups = quantizer.search(x, min(nprobe, nlist))
+    flat = groups.ravel()
+    rows_of = (np.argsort(flat, kind="stable") // groups.shape[1]).astype(np.int64)
+    bounds = np.searchsorted(np.sort(flat), np.arange(nlist + 1))
+    tasks = [(bounds[g], bounds[g + 1]) for g in range(nlist) if bounds[g + 1] - bounds[g] > 1]
+
+    def within(span: tuple[int, int]) -> tuple:
+        members = rows_of[span[0]:span[1]]
+        parts = [_upper_pairs(x, members, r, threshold) for r in range(0, len(members), TILE)]
+        return tuple(sum((p[k] for p in parts), []) for k in range(3))
+
+    ii, jj, ss = _gather(_parallel(tasks, within))
     _, first = np.unique(ii * n + jj, return_index=True)
     return ii[first], jj[first], ss[first]
 

@@ -87,10 +87,10 @@ def _clustered(n: int, d: int, copies: int, seed: int) -> np.ndarray:
     return x.astype(np.float32)
 
 
-def test_ivf_path_finds_nearly_every_exact_pair_and_nothing_else():
+def test_grouped_path_finds_nearly_every_exact_pair_and_nothing_else():
     x = _clustered(12_000, 48, 400, seed=3)
     exact = {(i, j): s for i, j, s in duplicate_pairs(x, 0.9, exact=True)}
-    approx = duplicate_pairs(x, 0.9)  # past EXACT_MAX: the IVF index
+    approx = duplicate_pairs(x, 0.9)  # past EXACT_MAX: compared within groups
     assert len(exact) >= 400
     found = {(i, j) for i, j, _ in approx}
     assert found <= set(exact)  # every candidate is checked with its exact cosine
