@@ -8,7 +8,7 @@ from collections import Counter, defaultdict
 from typing import Mapping, Sequence
 
 from harvest_desktop.core.cancel import NEVER, CancelToken
-from harvest_desktop.understand.concepts import STOPWORDS, Concept, find_definition
+from harvest_desktop.understand.terms import STOPWORDS, Concept, find_definition
 from harvest_desktop.understand.passages import Passage
 
 # Head nouns that say little on their own; a phrase built on them ("Calvin cycle") is fine.

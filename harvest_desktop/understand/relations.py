@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from harvest_desktop.core.cancel import NEVER, CancelToken
-from harvest_desktop.understand.concepts import Concept
+from harvest_desktop.understand.terms import Concept
 from harvest_desktop.understand.passages import Passage, split_sentences
 
 IS_A, PART_OF, CAUSES, LOCATED_IN, RELATED = "is a", "part of", "causes", "located in", "related to"

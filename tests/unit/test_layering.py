@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -10,11 +11,66 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_import_linter_contracts_hold():
+    """Qt-free core, the layer order, independent siblings, front ends only through the services."""
+    import re
+
     exe = Path(sys.executable).with_name("lint-imports")
-    res = subprocess.run([str(exe), str(ROOT / "pyproject.toml")], cwd=ROOT,
-                         capture_output=True, text=True, timeout=300)
+    res = subprocess.run([str(exe), "--no-cache", "--config", str(ROOT / "pyproject.toml")], cwd=ROOT,
+                         capture_output=True, text=True, timeout=300,
+                         env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert res.returncode == 0, res.stdout + res.stderr
-    assert "Contracts: 1 kept, 0 broken" in res.stdout, res.stdout
+    counts = re.search(r"Contracts: (\d+) kept, 0 broken", res.stdout)
+    assert counts and int(counts.group(1)) >= 6, res.stdout
+    for name in ("The core is Qt-free", "Layers: front ends > sync > library > services",
+                 "Front ends go through the services", "Panes do not know each other"):
+        assert f"{name}" in " ".join(res.stdout.split()), f"contract missing: {name}"
+
+
+def _import_graph():
+    """Every import in the package, including those inside functions (TYPE_CHECKING ones excluded)."""
+    import grimp
+
+    sys.path.insert(0, str(ROOT))
+    try:
+        return grimp.build_graph("harvest_desktop", exclude_type_checking_imports=True, cache_dir=None)
+    finally:
+        sys.path.remove(str(ROOT))
+
+
+def _cycles(graph, root: str = "harvest_desktop") -> list[list[str]]:
+    found, seen = [], set()
+    for module in sorted(graph.modules):
+        for dep in sorted(graph.find_modules_directly_imported_by(module)):
+            if dep.split(".")[0] != root:
+                continue
+            chain = graph.find_shortest_chain(importer=dep, imported=module)
+            if chain and frozenset(chain) not in seen:
+                seen.add(frozenset(chain))
+                found.append([module, *chain])
+    return found
+
+
+def test_no_import_cycles_anywhere_in_the_package():
+    graph = _import_graph()
+    assert graph.find_modules_directly_imported_by("harvest_desktop.understand.concepts") >= {
+        "harvest_desktop.understand.ranking"}, "imports inside functions must be part of the graph"
+    assert [" -> ".join(c) for c in _cycles(graph)] == []
+
+
+def test_the_cycle_check_finds_a_cycle_hidden_in_a_function(tmp_path):
+    import grimp
+
+    pkg = tmp_path / "cyclic"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "a.py").write_text("from cyclic import b\n")
+    (pkg / "b.py").write_text("def later():\n    from cyclic import a\n    return a\n")
+    sys.path.insert(0, str(tmp_path))
+    try:
+        graph = grimp.build_graph("cyclic", cache_dir=None)
+    finally:
+        sys.path.remove(str(tmp_path))
+    assert _cycles(graph, "cyclic") == [["cyclic.a", "cyclic.b", "cyclic.a"]]
 
 
 def test_no_qt_import_outside_ui_by_source_scan():
