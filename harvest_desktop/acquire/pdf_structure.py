@@ -41,6 +41,7 @@ class BookStats:
     two_column_pages: int = 0
     joined_across_pages: int = 0
     dehyphenated: int = 0
+    headings_from_typography: int = 0  # below the outline's deepest level
     running_keys: list[str] = field(default_factory=list)
 
 
@@ -596,6 +597,8 @@ def build_blocks(pages: list[PageLayout], outline: list[tuple[int, str, int | No
     typographic = not headings and use_typography
     if typographic:
         headings = find_headings(columns_by_page, body, set())
+    elif headings and use_typography:
+        headings.update(_deeper_headings(headings, find_headings(columns_by_page, body, set(protected)), stats))
     in_heading = {id(ln): h for h in headings.values() for ln in h.lines}
     words, hyphenated = _vocabulary(pages)
     outline_unmatched: dict[int, list[tuple[int, str, float | None]]] = defaultdict(list)
@@ -690,6 +693,35 @@ def build_blocks(pages: list[PageLayout], outline: list[tuple[int, str, int | No
     stats.headings = sum(1 for b in blocks if b.kind == "heading")
     blocks = refine_blocks(with_heading_paths(blocks))
     return blocks, stats
+
+
+def _deeper_headings(outline_heads: dict[int, _Heading], typo: dict[int, _Heading],
+                     stats: BookStats) -> dict[int, _Heading]:
+    """Headings the outline leaves out but the typography shows, validated against the outline: a
+    numbered heading one level below the outline's deepest ('7.2.1' under '7.2'), in a type style
+    the outline's own headings do not use."""
+    if not outline_heads:
+        return {}
+    deepest = max(h.level for h in outline_heads.values())
+    outline_styles = {(h.lines[0].size, h.lines[0].bold) for h in outline_heads.values()}
+    numbers = set()
+    for h in outline_heads.values():
+        m = _NUMBERING.match(h.text.split(": ", 1)[-1])
+        if m and m.group(2)[0].isdigit():
+            numbers.add(m.group(2))
+    out: dict[int, _Heading] = {}
+    for key, h in typo.items():
+        m = _NUMBERING.match(h.text)
+        if not m or not m.group(2)[0].isdigit() or (h.lines[0].size, h.lines[0].bold) in outline_styles:
+            continue
+        num = m.group(2)
+        parent = num.rsplit(".", 1)[0] if "." in num else None
+        if parent and (parent in numbers or not numbers):
+            h.level = deepest + 1 if num.count(".") + 1 > deepest else num.count(".") + 1
+            if h.level > deepest:
+                out[key] = h
+    stats.headings_from_typography = len(out)
+    return out
 
 
 def _drop_empty_headings(blocks: list[Block]) -> list[Block]:
