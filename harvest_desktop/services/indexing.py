@@ -46,7 +46,7 @@ def check_document(doc: Document, name: str = "") -> None:
 def prepare_document(doc: Document, name: str = "") -> tuple[str, list]:
     """The guard, then the text's hash and its chunks: CPU work done before the database write."""
     from harvest_desktop.index.chunking import chunk_document
-    from harvest_desktop.services.sources import content_hash
+    from harvest_desktop.core.hashing import content_hash
 
     check_document(doc, name)
     return content_hash(doc.text), chunk_document(doc)

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
-import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -14,6 +11,7 @@ from typing import Callable, Iterable, Iterator, Sequence
 
 from harvest_desktop.core.cancel import NEVER, CancelToken
 from harvest_desktop.core.document import Document
+from harvest_desktop.core.hashing import content_hash  # noqa: F401 (re-exported)
 from harvest_desktop.core.errors import BadInput, Cancelled, KnownError
 from harvest_desktop.core.progress import Progress, ProgressFn, no_progress
 from harvest_desktop.services.changes import Changes
@@ -26,13 +24,6 @@ log = logging.getLogger(__name__)
 
 def now_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
-def content_hash(text: str) -> str:
-    """Hash of normalised text: same words in the same order hash alike, whatever the layout."""
-    norm = unicodedata.normalize("NFKC", text).casefold()
-    norm = re.sub(r"\s+", " ", norm).strip()
-    return hashlib.sha256(norm.encode("utf-8")).hexdigest()
 
 
 @dataclass
