@@ -100,12 +100,14 @@ class ExportPane(QWidget):
 
     def set_output(self, out, format_extensions: tuple[str, ...] | None = None) -> None:
         """Offer exactly the file types the export registry can write for this output's format."""
-        from harvest_desktop.export import extensions_for
-
         current = self.kind.currentData()
         self.kind.clear()
-        labels = _labels()
-        exts = list(format_extensions or extensions_for(out.format)) if out is not None else []
+        exts: list[str] = []
+        if out is not None:  # the registry loads with the first output, not before the first paint
+            from harvest_desktop.export import extensions_for
+
+            exts = list(format_extensions or extensions_for(out.format))
+        labels = _labels() if exts else {}
         for ext in exts:
             self.kind.addItem(f"{labels.get(ext, ext.lstrip('.').upper())} ({ext})", ext)
         if current is not None:
