@@ -324,7 +324,7 @@ def _numbering_depth(text: str) -> int | None:
     return num.count(".") + 1
 
 
-def _heading_like(line: Line, body: float) -> bool:
+def _heading_like(line: Line, body: float, bold_ok: bool = True) -> bool:
     text = line.text
     if len(text) > 120 or len(text.split()) > 16 or len(text) < 2 or line.mono:
         return False
@@ -332,29 +332,33 @@ def _heading_like(line: Line, body: float) -> bool:
         return False
     if text[-1] in ",;" or is_caption(text):
         return False
-    if re.search(r"(\.\s*){3,}\s*\d+$|\s\d{1,4}$", text) and not _LABEL_ONLY.match(text):
+    if (re.search(r"(\.\s*){3,}\s*\d+$", text) or (re.search(r"\s\d{1,4}$", text) and line.size < body * 1.15)) \
+            and not _LABEL_ONLY.match(text):
         return False  # a table-of-contents line: title and page number
     if text[0].islower():
         return False
     big = line.size >= body * 1.15
-    return big or (line.bold and line.size >= body * 0.95)
+    return big or (bold_ok and line.bold and line.size >= body * 0.95)
 
 
 def find_headings(columns_by_page: list[list[list[Line]]], body: float, skip: set[int]) -> dict[int, _Heading]:
     """Headings from typography: larger or bold stand-alone lines, levels from size and numbering."""
+    # When most body text reads as bold (fonts without weight information), bold tells nothing.
+    body_lines = [ln for cols in columns_by_page for col in cols for ln in col if abs(ln.size - body) < 0.6]
+    bold_ok = sum(1 for ln in body_lines if ln.bold) < 0.3 * max(1, len(body_lines))
     cands: list[list[Line]] = []
     for columns in columns_by_page:
         for col in columns:
             i = 0
             while i < len(col):
                 ln = col[i]
-                if id(ln) in skip or not _heading_like(ln, body):
+                if id(ln) in skip or not _heading_like(ln, body, bold_ok):
                     i += 1
                     continue
                 prev = col[i - 1] if i > 0 else None
                 # a line that ends a paragraph's sentence mid-way is not a heading
                 if prev is not None and prev.size == ln.size and prev.bold == ln.bold and id(prev) not in skip \
-                        and prev.top - ln.top < 1.3 * ln.height and not _heading_like(prev, body):
+                        and prev.top - ln.top < 1.3 * ln.height and not _heading_like(prev, body, bold_ok):
                     i += 1
                     continue
                 group = [ln]
@@ -362,12 +366,13 @@ def find_headings(columns_by_page: list[list[list[Line]]], body: float, skip: se
                 while j < len(col) and len(group) < 3:
                     nx = col[j]
                     if len(group) == 1 and _LABEL_ONLY.match(ln.text) and id(nx) not in skip \
-                            and _heading_like(nx, body) and ln.bottom - nx.top < 3 * ln.height:
+                            and _heading_like(nx, body, bold_ok) and ln.bottom - nx.top < 3 * ln.height:
                         group.append(nx)  # 'Chapter 3' above the chapter's title
                         j += 1
                         continue
-                    if id(nx) in skip or abs(nx.size - ln.size) > 0.6 or nx.bold != ln.bold \
-                            or group[-1].bottom - nx.top > 0.9 * ln.height or not nx.text or nx.mono:
+                    g = group[-1]
+                    if id(nx) in skip or abs(nx.size - g.size) > 0.6 or nx.bold != g.bold \
+                            or g.bottom - nx.top > 0.9 * g.height or not nx.text or nx.mono:
                         break
                     if _LABEL_ONLY.match(group[0].text) or (nx.text[0].islower() or len(group[-1].text) > 40):
                         group.append(nx)
