@@ -5,14 +5,15 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from harvest_desktop.cli._common import EXIT_OK, EXIT_PARTIAL, cancel_on_sigint, progress_printer
+from harvest_desktop.cli._common import EXIT_CANCELLED, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, cancel_on_sigint, progress_printer
 
 NAME = "add"
 
 
 def register(sub) -> None:
     a = sub.add_parser(NAME, help="harvest files, folders or URLs into the library")
-    a.add_argument("items", nargs="+", metavar="PATH_OR_URL")
+    a.add_argument("items", nargs="*", metavar="PATH_OR_URL",
+                   help="files, folders and URLs (optional with --urls-from)")
     a.add_argument("--type", dest="types", action="append", metavar="EXT",
                    help="only files with this extension when adding folders (repeatable, e.g. --type pdf)")
     a.add_argument("--urls-from", metavar="FILE", help="also add the URLs listed in FILE (one per line)")
@@ -32,6 +33,10 @@ def run(lib, args) -> int:
             print(f"harvest: {args.urls_from}: cannot read the URL list ({exc.strerror})", file=sys.stderr)
             return EXIT_PARTIAL
         items += [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.strip().startswith("#")]
+    if not items:
+        print("harvest add: error: nothing to add: give files, folders or URLs, or --urls-from FILE "
+              "with at least one URL", file=sys.stderr)
+        return EXIT_USAGE
     if args.types:
         types = {("." + t.lower().lstrip(".")) for t in args.types}
         items = _filter_types(items, types)
@@ -48,7 +53,7 @@ def run(lib, args) -> int:
     except Cancelled:
         print("harvest: cancelled; unfinished items stay queued and resume on the next `harvest add`",
               file=sys.stderr)
-        return 130
+        return EXIT_CANCELLED
     for r in results:
         print(r.line())
     failed = any(not r.ok for r in list(problems) + list(results))

@@ -224,7 +224,7 @@ class SourcesService:
             on_item(src)
         try:
             if src.kind == "url":
-                doc = await ctx.web.fetch_document(src.location, cancel)
+                doc = await _unless_cancelled(ctx.web.fetch_document(src.location, cancel), cancel)
             else:
                 from harvest_desktop.acquire.sandbox import read_file_contained
 
@@ -324,6 +324,26 @@ class SourcesService:
             done = self._repo.set_similar_decision([source_id, src.similar_to], KEEP_BOTH, now_iso())
             return self._ctx.publish(Changes(sources_changed=set(done)))
         raise BadInput(f"unknown decision '{decision}' (use one of: {', '.join(DECISIONS)})")
+
+
+async def _unless_cancelled(coro, cancel: CancelToken, poll: float = 0.1):
+    """Await `coro`, but stop waiting as soon as the token is cancelled (a stalled server must
+    not hold a Ctrl+C or the window's Cancel until its timeout)."""
+    task = asyncio.ensure_future(coro)
+    try:
+        while True:
+            done, _ = await asyncio.wait({task}, timeout=poll)
+            if done:
+                return task.result()
+            if cancel.cancelled:
+                raise Cancelled()
+    finally:
+        if not task.done():
+            task.cancel()
+            try:
+                await task
+            except BaseException:  # its cancellation (or a late error) is no longer anyone's business
+                pass
 
 
 def looks_like_url(text: str) -> bool:
