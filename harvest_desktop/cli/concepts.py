@@ -34,7 +34,8 @@ def run(lib, args) -> int:
     for n, c in enumerate(analysis.concepts, 1):
         line = f"{n}. {c.term}"
         if c.definition:
-            line += f": {c.definition} {c.citation.cite() if c.citation else ''}"
+            note = " (explained, not defined, in the text)" if getattr(c, "definition_kind", "") == "explained" else ""
+            line += f": {c.definition}{note} {c.citation.cite() if c.citation else ''}"
         print(line.rstrip())
     if args.map:
         print(f"wrote {lib.concepts.write_map(analysis, args.map)}")

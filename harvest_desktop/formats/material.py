@@ -124,7 +124,7 @@ def place(analysis: SourceAnalysis, passages: Sequence[Passage], start_order: in
     for si, s in enumerate(analysis.sentences):
         text = _norm(s.text)
         hit = None
-        for j in range(cursor, min(n, cursor + 6)):
+        for j in range(cursor, min(n, cursor + 60)):  # captions, sidebars, tables: chunks with no prose
             if text in texts[j]:
                 hit = j
                 break
@@ -135,8 +135,7 @@ def place(analysis: SourceAnalysis, passages: Sequence[Passage], start_order: in
                     break
             if hit is None:
                 continue
-        else:
-            cursor = hit
+        cursor = hit
         item = Placed(text, passages[hit], s.chapter, s.kind, start_order + len(placed), s.page)
         placed.append(item)
         by_index[si] = item
@@ -186,11 +185,11 @@ def build_material(passages: Sequence[Passage], analyses: Mapping[int, SourceAna
     The last few are kept, so a guide, a quiz bank and a deck made in a row share the work."""
     key = (tuple((p.chunk_id, len(p.text)) for p in passages), tuple(sorted((k, id(v)) for k, v in (analyses or {}).items())))
     hit = _CACHE.get(key)
-    if hit is not None and hit[0] is analyses:
+    if hit is not None and all(hit[0].get(k) is v for k, v in (analyses or {}).items()):
         material = hit[1]
     else:
         material = _build(passages, analyses, meta, cancel)
-        _CACHE[key] = (analyses, material)
+        _CACHE[key] = (dict(analyses or {}), material)
         while len(_CACHE) > 2:
             _CACHE.popitem(last=False)
     if meta:

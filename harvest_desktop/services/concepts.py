@@ -44,21 +44,40 @@ class ConceptsService:
 
     def analyse(self, *, limit: int = 20, source_ids: Sequence[int] | None = None,
                 cancel: CancelToken = NEVER, progress: ProgressFn = no_progress) -> ConceptAnalysis:
-        """Key concepts of the ready sources (or those in `source_ids`), how they relate, and where to draw them."""
+        """Key concepts of the ready sources (or those in `source_ids`), the relations the text
+        states between them (typed, each with its evidence sentence), and where to draw them,
+        grouped by chapter. Read from the analysis stored for each source."""
+        from harvest_desktop.formats.material import build_material
+        from harvest_desktop.understand.analysis import stored_or_new
         from harvest_desktop.understand.concept_map import build_graph
-        from harvest_desktop.understand.concepts import extract_concepts
-        from harvest_desktop.understand.relations import extract_relations
+        from harvest_desktop.understand.concepts import Concept
+        from harvest_desktop.understand.relations import Relation
 
         progress(Progress(0, 3, "Reading passages"))
         passages = self.passages(source_ids)
         if not passages:
             return ConceptAnalysis(note="No ready sources yet: add files or URLs first.")
         progress(Progress(1, 3, "Finding concepts"))
-        concepts = extract_concepts(passages, limit=limit, cancel=cancel)
+        analyses = {}
+        for sid in sorted({p.source_id for p in passages}):
+            src = self._sources.get(sid)
+            found = stored_or_new(self._ctx.db, sid, src.content_hash if src is not None else None,
+                                  lambda sid=sid: self._sources.document(sid), cancel)
+            if found is not None:
+                analyses[sid] = found
+        material = build_material(passages, analyses, cancel=cancel)
         cancel.check()
+        top = material.concepts[:limit]
+        concepts = [Concept(term=c.term, score=round(c.score, 4),
+                            definition=(c.definition_text or c.definition.text) if c.definition else None,
+                            citation=c.definition.passage if c.definition else None, aliases=c.aliases[:6],
+                            mentions=sorted({(m.passage.source_id, m.passage.heading_path) for m in c.mentions}),
+                            kind=c.kind, definition_kind=c.definition_kind, chapter=c.chapter)
+                    for c in top]
         progress(Progress(2, 3, "Finding relations"))
-        relations = extract_relations(passages, concepts, cancel=cancel)
-        cancel.check()
+        terms = {c.term for c in top}
+        relations = [Relation(r.source, r.target, r.label, r.weight, r.evidence.text, r.evidence.passage)
+                     for r in material.relations if r.source in terms and r.target in terms]
         progress(Progress(3, 3, "Laying out the map"))
         return ConceptAnalysis(concepts, relations, build_graph(concepts, relations))
 

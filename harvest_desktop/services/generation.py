@@ -37,13 +37,15 @@ class GenerationService:
         return self._outputs.get(output_id)
 
     def analysis(self, source_id: int, cancel: CancelToken = NEVER):
-        """The source's SourceAnalysis: the one stored at harvest time (services/analysis.py), else
-        made once from its stored document and stored, so the next run reads it; kept in memory."""
+        """The source's SourceAnalysis: the one stored at harvest time, else made once from its
+        stored document (and stored, so the next run reads it)."""
+        from harvest_desktop.understand.analysis import stored_or_new
+
         src = self._sources.get(source_id)
         key = (source_id, src.content_hash if src is not None else None)
         if key not in self._analyses:
-            found = self._ctx.analyses.for_sources([source_id], cancel,
-                                                   hashes={source_id: key[1] or ""}).get(source_id)
+            found = stored_or_new(self._ctx.db, source_id, key[1], lambda: self._sources.document(source_id),
+                                  cancel)
             if found is None:
                 return None
             self._analyses[key] = found

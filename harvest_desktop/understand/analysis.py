@@ -713,6 +713,15 @@ def _rank_concepts(sentences: Sequence[Sentence], glossary: Sequence[GlossaryEnt
             score *= 1.4
         scored.append((score, key, signals))
     scored.sort(key=lambda x: (-x[0], x[1]))
+    not_nouns = _not_nouns([(key, surface[key], where.get(key, [])) for _score, key, signals in scored[:limit]
+                            if not {"glossary", "key-terms", "emphasis"} & set(signals) and " " not in key],
+                           sentences, cancel)
+    if not_nouns:
+        scored = [x for x in scored if x[1] not in not_nouns]
+    # Names (capitalised mid-sentence: people, places) are not the ideas a guide is about, unless marked.
+    scored = [((x[0] * 0.6 if _is_name(surface[x[1]]) and not {"glossary", "key-terms"} & set(x[2]) else x[0]),
+               x[1], x[2]) for x in scored]
+    scored.sort(key=lambda x: (-x[0], x[1]))
 
     chosen: list[ConceptInfo] = []
     taken: set[str] = set()
@@ -729,8 +738,13 @@ def _rank_concepts(sentences: Sequence[Sentence], glossary: Sequence[GlossaryEnt
                 and "defined" not in signals:
             continue
         surf = surface[key]
-        term = gloss[key].term if key in gloss else sorted(
-            surf.items(), key=lambda kv: (kv[0].casefold() != key, -kv[1], _case_rank(kv[0]), kv[0]))[0][0]
+        if key in gloss:  # the glossary's term, in the case the running text writes it
+            gterm = gloss[key].term
+            same = [(n, f) for f, n in surf.items() if f.casefold() == gterm.casefold()]
+            term = max(same)[1] if same else gterm
+        else:
+            term = sorted(surf.items(), key=lambda kv: (kv[0].casefold() != key, -kv[1], _case_rank(kv[0]),
+                                                        kv[0]))[0][0]
         term = _display_case(term)
         definition = _definition_for(key, term, gloss.get(key), defined.get(key), where.get(key, []), sentences,
                                      sentence_defs)
@@ -746,9 +760,47 @@ def _rank_concepts(sentences: Sequence[Sentence], glossary: Sequence[GlossaryEnt
         chosen.append(ConceptInfo(term=term, key=key, score=round(score, 4), signals=signals, aliases=aliases,
                                   chapters=chaps[:6], mentions=where.get(key, [])[:MAX_MENTIONS],
                                   count=tf.get(key, 0), definition=definition,
-                                  kind="name" if term[:1].isupper() and not term.isupper() else "term"))
+                                  kind="name" if _is_name(surf) else "term"))
         taken.add(key)
     return chosen
+
+
+def _is_name(surf: Counter) -> bool:
+    """Written capitalised (not at a sentence start) most of the time: a person, a place, a work."""
+    total = sum(surf.values())
+    caps = sum(n for f, n in surf.items() if f[:1].isupper() and not f.isupper())
+    return total > 0 and caps > 0.6 * total
+
+
+def _not_nouns(cands: list[tuple[str, Counter, list[int]]], sentences: Sequence[Sentence],
+               cancel: CancelToken) -> set[str]:
+    """Candidate keys whose head word the tagger reads as something other than a noun ('social',
+    'increase', 'eat'); empty when spaCy is not available (then frequency alone decides)."""
+    try:
+        from harvest_desktop.understand import nlp
+        pipeline = nlp.get_nlp()
+    except Exception:  # pragma: no cover - the lexical path stands alone
+        pipeline = None
+    if pipeline is None or not cands:
+        return set()
+    jobs = []
+    for key, surf, mentions in cands:
+        form = max(surf.items(), key=lambda kv: kv[1])[0] if surf else key
+        if mentions:  # the shortest of its first few sentences: tagging cost grows with length
+            si = min(mentions[:5], key=lambda i: len(sentences[i].text))
+            jobs.append((key, form, sentences[si].text))
+    disable = [p for p in pipeline.pipe_names if p not in ("tok2vec", "tagger", "attribute_ruler")]
+    votes: dict[str, list[bool]] = defaultdict(list)
+    for (key, form, _text), doc in zip(jobs, pipeline.pipe((t for _k, _f, t in jobs), batch_size=128,
+                                                            disable=disable)):
+        cancel.check()
+        low = form.casefold().split()
+        toks = [t for t in doc]
+        for i in range(len(toks) - len(low) + 1):
+            if [t.lower_ for t in toks[i:i + len(low)]] == low:
+                votes[key].append(toks[i + len(low) - 1].pos_ in ("NOUN", "PROPN"))
+                break
+    return {k for k, v in votes.items() if v and not any(v)}  # one sentence's tag decides
 
 
 def _case_rank(surface: str) -> int:
@@ -860,3 +912,28 @@ def document_from_passages(title: str, passages: Sequence[Any]) -> Document:
             if line.strip():
                 blocks.append(Block(text=line.strip(), kind="paragraph", page=p.page, heading_path=path))
     return Document(title=title, blocks=blocks)
+
+
+def stored_or_new(db, source_id: int, content_hash: str | None, load_document,
+                  cancel: CancelToken = NEVER) -> SourceAnalysis | None:
+    """The analysis stored for a source (made at harvest time), else one made now from its
+    document (`load_document()`) and stored, so the next reader finds it."""
+    import time
+    from datetime import datetime, timezone
+
+    from harvest_desktop.store.analyses import load_analyses, save_analysis, stored_hash
+
+    h = stored_hash(db, source_id, ANALYSIS_VERSION)
+    if h is not None and (not h or not content_hash or h == content_hash):
+        data = load_analyses(db, [source_id], ANALYSIS_VERSION).get(source_id)
+        if data is not None:
+            return SourceAnalysis.from_dict(data)
+    doc = load_document()
+    if doc is None:
+        return None
+    t0 = time.perf_counter()
+    analysis = analyze_document(doc, cancel=cancel)
+    save_analysis(db, source_id, ANALYSIS_VERSION, analysis.to_dict(), content_hash=content_hash or "",
+                  created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                  seconds=time.perf_counter() - t0)
+    return analysis

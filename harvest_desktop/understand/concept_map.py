@@ -23,6 +23,7 @@ class MapNode:
     y: float
     radius: float
     score: float
+    group: str = ""  # the chapter it belongs to: same colour, laid out together
 
 
 @dataclass
@@ -57,7 +58,10 @@ def build_graph(concepts: Sequence[Concept], relations: Sequence[Relation], *, s
     radii = np.array([10 + 14 * math.sqrt(max(c.score, 0) / top) for c in concepts])
     label_w = np.array([0.55 * NODE_FONT * len(t) for t in terms])
     rng = np.random.default_rng(seed)
-    angle = np.linspace(0, 2 * math.pi, n, endpoint=False)
+    groups = [getattr(c, "chapter", "") or "" for c in concepts]
+    order = sorted(range(n), key=lambda i: (groups[i], i))  # a chapter's concepts start side by side
+    angle = np.zeros(n)
+    angle[order] = np.linspace(0, 2 * math.pi, n, endpoint=False)
     pos = np.stack([np.cos(angle), np.sin(angle)], axis=1) * 60 * math.sqrt(n) + rng.normal(0, 5, (n, 2))
     ideal = 170.0
     adj = np.zeros((n, n))
@@ -65,6 +69,9 @@ def build_graph(concepts: Sequence[Concept], relations: Sequence[Relation], *, s
         a, b = index[r.source], index[r.target]
         strength = 1.0 if r.label != RELATED else 0.5
         adj[a, b] = adj[b, a] = max(adj[a, b], strength)
+    same = np.array([[1.0 if groups[i] and groups[i] == groups[j] and i != j else 0.0 for j in range(n)]
+                     for i in range(n)])
+    adj = np.maximum(adj, 0.25 * same)  # a weak pull keeps each chapter's concepts together
     temp = ideal
     for _ in range(iterations):
         delta = pos[:, None, :] - pos[None, :, :]
@@ -82,9 +89,17 @@ def build_graph(concepts: Sequence[Concept], relations: Sequence[Relation], *, s
     width = float(pos[:, 0].max() + label_w.max() / 2 + MARGIN)
     height = float(pos[:, 1].max() + radii.max() + NODE_FONT * 2 + MARGIN)
     nodes = [MapNode(t, round(float(pos[i, 0]), 2), round(float(pos[i, 1]), 2), round(float(radii[i]), 2),
-                     concepts[i].score) for i, t in enumerate(terms)]
+                     concepts[i].score, groups[i]) for i, t in enumerate(terms)]
     return ConceptGraph(nodes, [MapEdge(r.source, r.target, r.label, r.weight, r.evidence) for r in edges],
                         round(width, 2), round(height, 2))
+
+
+PALETTE = ("#4f7cac", "#c0504d", "#9bbb59", "#8064a2", "#f79646", "#4bacc6", "#7f7f7f", "#b5a33f")
+
+
+def _colours(graph: ConceptGraph) -> dict[str, str]:
+    groups = list(dict.fromkeys(nd.group for nd in graph.nodes))
+    return {g: PALETTE[i % len(PALETTE)] for i, g in enumerate(groups)}
 
 
 def _edge_geometry(graph: ConceptGraph):
@@ -118,8 +133,10 @@ def to_svg(graph: ConceptGraph) -> str:
                                f'text-anchor="middle" fill="#333" stroke="#fff" stroke-width="3" '
                                f'paint-order="stroke">{escape(e.label)}</text>')
         out.append("</g>")
+    colours = _colours(graph)
     for nd in graph.nodes:
-        out.append(f'<g class="node"><circle cx="{nd.x:.1f}" cy="{nd.y:.1f}" r="{nd.radius:.1f}" fill="#4f7cac" '
+        out.append(f'<g class="node"><title>{escape(nd.group)}</title>'
+                   f'<circle cx="{nd.x:.1f}" cy="{nd.y:.1f}" r="{nd.radius:.1f}" fill="{colours[nd.group]}" '
                    f'stroke="#2d4d70" stroke-width="1.5"/>'
                    f'<text x="{nd.x:.1f}" y="{nd.y + nd.radius + NODE_FONT + 2:.1f}" font-size="{NODE_FONT}" '
                    f'text-anchor="middle" fill="#111" stroke="#fff" stroke-width="3" paint-order="stroke">'
@@ -166,9 +183,10 @@ def to_png_bytes(graph: ConceptGraph, scale: float = 2.0) -> bytes:
         draw.polygon([tip, ((back[0] - uy * 5) * s, (back[1] + ux * 5) * s),
                       ((back[0] + uy * 5) * s, (back[1] - ux * 5) * s)], fill="#555")
         labels.append((e.label, mx * s, (my - 4) * s))
+    colours = _colours(graph)
     for nd in graph.nodes:
         r = nd.radius * s
-        draw.ellipse([nd.x * s - r, nd.y * s - r, nd.x * s + r, nd.y * s + r], fill="#4f7cac", outline="#2d4d70",
+        draw.ellipse([nd.x * s - r, nd.y * s - r, nd.x * s + r, nd.y * s + r], fill=colours[nd.group], outline="#2d4d70",
                      width=max(1, int(1.5 * s)))
         draw.text((nd.x * s, (nd.y + nd.radius + NODE_FONT + 2) * s), nd.term, font=node_font, fill="#111",
                   anchor="ms", stroke_width=int(2 * s), stroke_fill="white")

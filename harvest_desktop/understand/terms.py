@@ -39,6 +39,8 @@ class Concept:
     aliases: list[str] = field(default_factory=list)
     mentions: list[tuple[int, str]] = field(default_factory=list)  # (source_id, heading_path)
     kind: str = "term"  # "term" | "name" (a proper noun: person, place, organisation, ...)
+    definition_kind: str = ""  # "glossary" | "defined" | "explained" (the sentence that best explains it)
+    chapter: str = ""  # the chapter it belongs to (groups the concept map)
 
 
 def find_definition(term: str, passages: Sequence[Passage]) -> tuple[str | None, Passage | None]:

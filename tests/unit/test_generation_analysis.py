@@ -26,3 +26,21 @@ def test_analysis_is_stored_once_and_read_back(library, tmp_path):
         again.close()
     assert [c["id"] for c in first["cards"]] == [c["id"] for c in second["cards"]]
     assert len(analysis_info(library.db, sid)) == 1
+
+
+def test_concept_map_has_typed_edges_with_evidence_grouped_by_chapter(library, tmp_path):
+    library.enqueue([T.write_docx(tmp_path / "ecology.docx")])
+    assert all(r.ok for r in library.harvest_sync())
+    analysis = library.concepts.analyse(limit=20)
+    glossary = {t for t, _ in T.GLOSSARY}
+    assert sum(c.term in glossary for c in analysis.concepts) >= 15
+    assert analysis.relations, "the text states relations between its key concepts"
+    for r in analysis.relations:
+        assert r.label != "related to"
+        assert r.source.lower()[:5] in r.evidence.lower() and r.target.lower()[:5] in r.evidence.lower()
+        assert r.evidence in r.citation.text
+    groups = {n.group for n in analysis.graph.nodes}
+    assert {"Chapter 1 Ecosystems", "Chapter 2 Populations"} <= groups
+    svg = tmp_path / "map.svg"
+    library.concepts.write_map(analysis, svg)
+    assert "<title>Chapter 1 Ecosystems</title>" in svg.read_text(encoding="utf-8")
