@@ -41,7 +41,9 @@ LINUX_TORCH = "torch==2.13.0"
 APT_RUN = ["libxcb-cursor0", "libxkbcommon-x11-0", "libxcb-icccm4", "libxcb-image0", "libxcb-keysyms1",
            "libxcb-randr0", "libxcb-render-util0", "libxcb-shape0", "libxcb-xinerama0", "libegl1",
            "libgl1", "libfontconfig1", "libdbus-1-3"]
-APT_TEST = APT_RUN + ["tesseract-ocr", "tesseract-ocr-eng", "xvfb", "poppler-utils"]
+# The sync tests start a throwaway PostgreSQL cluster and a GNOME Keyring on a private D-Bus.
+APT_TEST = APT_RUN + ["tesseract-ocr", "tesseract-ocr-eng", "xvfb", "poppler-utils", "postgresql", "dbus",
+                      "gnome-keyring"]
 # Building: binutils/file to strip and check libraries; the smoke test runs the frozen app against
 # a throwaway GNOME Keyring on a private D-Bus session.
 APT_BUNDLE = APT_TEST + ["binutils", "file", "dbus", "gnome-keyring"]
@@ -204,7 +206,7 @@ def main(argv: list[str]) -> int:
         return subprocess.call([str(PY), "-m", "harvest_desktop", *rest], env=env)
     if cmd == "test":
         ensure_apt(APT_TEST)
-        ensure_venv("test")
+        ensure_venv("test,server")
         env = base_env()
         env["QT_QPA_PLATFORM"] = "offscreen"
         return subprocess.call([str(PY), "-m", "pytest", *rest], env=env, cwd=ROOT)

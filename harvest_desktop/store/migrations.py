@@ -114,6 +114,68 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE source ADD COLUMN similar_decision TEXT;
     """,
+    # 5 -> 6: sync with a Harvest server (sync/). Each synced record has a global uid and the server
+    # version this copy is based on; triggers mark a record dirty when it changes and leave a
+    # tombstone when it is deleted, so a sync finds its work without scanning the library. Losing
+    # versions of a conflict are kept in sync_previous; sync_state holds the server URL (never the
+    # token: that lives in the keyring), the pull cursor and the last sync time.
+    """
+    CREATE TABLE sync_item (
+        kind TEXT NOT NULL,
+        local_id INTEGER NOT NULL,
+        uid TEXT NOT NULL UNIQUE,
+        version INTEGER NOT NULL DEFAULT 0,
+        dirty INTEGER NOT NULL DEFAULT 1,
+        pushed_hash TEXT NOT NULL DEFAULT '',
+        PRIMARY KEY (kind, local_id)
+    );
+    CREATE INDEX ix_sync_item_dirty ON sync_item(dirty);
+    CREATE TABLE sync_tombstone (
+        uid TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        version INTEGER NOT NULL DEFAULT 0,
+        deleted_at TEXT NOT NULL DEFAULT ''
+    );
+    CREATE TABLE sync_previous (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL,
+        uid TEXT NOT NULL,
+        local_id INTEGER,
+        version INTEGER NOT NULL DEFAULT 0,
+        reason TEXT NOT NULL DEFAULT '',
+        saved_at TEXT NOT NULL DEFAULT '',
+        payload_json TEXT NOT NULL
+    );
+    CREATE INDEX ix_sync_previous_uid ON sync_previous(uid);
+    CREATE TABLE sync_state (
+        name TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    CREATE TRIGGER sync_source_au AFTER UPDATE ON source BEGIN
+        UPDATE sync_item SET dirty = 1 WHERE kind = 'source' AND local_id = new.id AND dirty = 0;
+    END;
+    CREATE TRIGGER sync_document_ai AFTER INSERT ON document BEGIN
+        UPDATE sync_item SET dirty = 1 WHERE kind = 'source' AND local_id = new.source_id AND dirty = 0;
+    END;
+    CREATE TRIGGER sync_source_ad AFTER DELETE ON source BEGIN
+        INSERT OR REPLACE INTO sync_tombstone(uid, kind, version, deleted_at)
+            SELECT uid, kind, version, strftime('%Y-%m-%dT%H:%M:%SZ', 'now') FROM sync_item
+            WHERE kind = 'source' AND local_id = old.id;
+        DELETE FROM sync_item WHERE kind = 'source' AND local_id = old.id;
+    END;
+    CREATE TRIGGER sync_analysis_ai AFTER INSERT ON source_analysis BEGIN
+        UPDATE sync_item SET dirty = 1 WHERE kind = 'source' AND local_id = new.source_id AND dirty = 0;
+    END;
+    CREATE TRIGGER sync_output_au AFTER UPDATE ON output BEGIN
+        UPDATE sync_item SET dirty = 1 WHERE kind = 'output' AND local_id = new.id AND dirty = 0;
+    END;
+    CREATE TRIGGER sync_output_ad AFTER DELETE ON output BEGIN
+        INSERT OR REPLACE INTO sync_tombstone(uid, kind, version, deleted_at)
+            SELECT uid, kind, version, strftime('%Y-%m-%dT%H:%M:%SZ', 'now') FROM sync_item
+            WHERE kind = 'output' AND local_id = old.id;
+        DELETE FROM sync_item WHERE kind = 'output' AND local_id = old.id;
+    END;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

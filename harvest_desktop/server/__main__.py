@@ -1,0 +1,3 @@
+from harvest_desktop.server.cli import main
+
+raise SystemExit(main())
