@@ -142,7 +142,7 @@ class MainWindow(QMainWindow):
                                             self.find_concepts)
         self.cancel_action = self._action("Cancel current job", "Esc", "Cancel the most recent job (Esc)",
                                           self.cancel_current)
-        self.settings_action = self._action("Settings…", "Ctrl+,", "Theme, language, limits (Ctrl+,)",
+        self.settings_action = self._action("Settings…", "Ctrl+,", "Data folder, harvesting limits, watched folders, theme (Ctrl+,)",
                                             self.open_settings)
         self.quit_action = self._action("Quit", QKeySequence.StandardKey.Quit, "Close Harvest", self.close)
 

@@ -42,6 +42,11 @@ ENGINES = (
     ("ollama", "Ollama on this computer"),
     ("cloud", "Cloud models with my own API keys"),
 )
+# Generation settings appear only once a feature reads them: a control nothing reads would promise
+# what Harvest does not do. The AI gateway adds "default_engine" and "monthly_budget_usd" here when
+# its router and budget read them; "output_language" joins when a generator writes other languages.
+SHOWN_GENERATION_SETTINGS: frozenset[str] = frozenset()
+
 THEMES = (("system", "Follow the system"), ("light", "Light"), ("dark", "Dark"))
 LANGUAGES = (
     ("en", "English"), ("de", "German"), ("fr", "French"), ("es", "Spanish"),
@@ -75,9 +80,15 @@ class SettingsDialog(QDialog):
         self._saved = False
 
         self.tabs = QTabWidget(self)
-        _describe(self.tabs, "Settings sections", "General, Generation, Harvesting and Appearance")
         self.tabs.addTab(self._general_tab(), "&General")
-        self.tabs.addTab(self._generation_tab(), "G&eneration")
+        self.generation_page = self._generation_tab()
+        if SHOWN_GENERATION_SETTINGS:
+            self.tabs.addTab(self.generation_page, "G&eneration")
+        else:
+            self.generation_page.hide()
+        _describe(self.tabs, "Settings sections",
+                  ", ".join(self.tabs.tabText(i).replace("&", "") for i in range(self.tabs.count()))
+                  + ", Harvesting and Appearance")
         self.tabs.addTab(self._harvesting_tab(), "&Harvesting")
         self.tabs.addTab(self._appearance_tab(), "&Appearance")
 
@@ -179,7 +190,15 @@ class SettingsDialog(QDialog):
         _describe(self.language_combo, "Output language",
                   "Language of generated material, as a code such as en, de or pt-BR")
         form.addRow("Output &language:", self.language_combo)
+        for widget, name in ((self.engine_combo, "default_engine"), (self.budget_spin, "monthly_budget_usd"),
+                             (self.language_combo, "output_language")):
+            form.setRowVisible(widget, self.shows(name))
         return page
+
+    @staticmethod
+    def shows(name: str) -> bool:
+        """Is the generation setting `name` offered (does a feature read it yet)?"""
+        return name in SHOWN_GENERATION_SETTINGS
 
     def _harvesting_tab(self) -> QWidget:
         page = QWidget(self)
@@ -315,14 +334,15 @@ class SettingsDialog(QDialog):
                 problems.append((self.data_folder_edit,
                                  f"Harvest cannot write to {path}. Choose a folder you own."))
         code = self._language_code()
-        if not _LANGUAGE_CODE.match(code):
+        if self.shows("output_language") and not _LANGUAGE_CODE.match(code):
             problems.append((self.language_combo, f"“{code}” is not a language code. Use a code "
                              "such as en, de or pt-BR."))
         for folder in self.watched_folders():
             if not Path(folder).is_dir():
                 problems.append((self.watched_list, f"The watched folder {folder} does not exist. "
                                  "Remove it or create it."))
-        if self.engine_combo.currentData() == "cloud" and self.budget_spin.value() == 0:
+        if (self.shows("default_engine") and self.shows("monthly_budget_usd")
+                and self.engine_combo.currentData() == "cloud" and self.budget_spin.value() == 0):
             problems.append((self.budget_spin, "Cloud generation needs a monthly budget above $0. "
                              "Raise the budget or choose another engine."))
         return problems

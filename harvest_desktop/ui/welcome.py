@@ -1,4 +1,4 @@
-"""First-run welcome: the three ways to generate, whether Ollama is here, then out of the way."""
+"""First-run welcome: what Harvest can make today, whether Ollama is here, then out of the way."""
 
 from __future__ import annotations
 
@@ -15,17 +15,27 @@ from harvest_desktop.core.settings import Settings
 
 log = logging.getLogger(__name__)
 
-_WAYS = (
-    ("Built-in offline engine",
-     "Works right now, with no keys and no internet: cited study guides, key concepts, quizzes "
-     "and flashcards taken straight from your sources."),
-    ("Ollama on your computer",
-     "If you run <a href='https://ollama.com'>Ollama</a>, Harvest can use its models for "
-     "blog posts, scripts and richer summaries. Nothing leaves your computer."),
-    ("Your own API keys",
-     "Add keys for OpenAI, Anthropic or Gemini in the Keys tab. They are kept in your system's "
-     "keyring, never in a file, and Harvest shows the cost before it spends anything."),
-)
+def ways() -> list[tuple[str, str]]:
+    """How Harvest can make things, saying only what this build does.
+
+    The offline line lists what the format registry can make right now. When generation through
+    Ollama or API keys lands (the AI gateway), its lines here say so; until then they say what
+    already works (finding Ollama, keeping keys) and that generating with them is still to come."""
+    from harvest_desktop.formats import registry
+
+    offline = [spec.label.lower() for spec in registry.FORMATS if not spec.needs_model]
+    made = ", ".join(offline[:-1]) + (" and " if len(offline) > 1 else "") + offline[-1] if offline else ""
+    return [
+        ("Built-in offline engine",
+         f"Works right now, with no keys and no internet: {made}, taken from your sources "
+         "and cited passage by passage."),
+        ("Ollama on your computer",
+         "Harvest looks for <a href='https://ollama.com'>Ollama</a> and says below whether it is "
+         "running. Making formats with its models is not in this version yet."),
+        ("Your own API keys",
+         "You can keep keys for OpenAI, Anthropic or Gemini in the Keys tab; they are stored in your "
+         "system's keyring, never in a file. Generating with them is not in this version yet."),
+    ]
 
 
 class _Relay(QObject):
@@ -63,7 +73,7 @@ class WelcomeDialog(QDialog):
         intro = QLabel(
             "Drop files, folders or web addresses onto the window. Harvest reads them, keeps "
             "everything on this computer, and turns them into study material where every claim "
-            "points back to its source. There are three ways to generate:",
+            "points back to its source.",
             self,
         )
         intro.setWordWrap(True)
@@ -74,7 +84,7 @@ class WelcomeDialog(QDialog):
         layout.addWidget(title)
         layout.addWidget(intro)
         self.way_labels: list[QLabel] = []
-        for number, (name, text) in enumerate(_WAYS, start=1):
+        for number, (name, text) in enumerate(ways(), start=1):
             label = QLabel(f"<b>{number}. {name}.</b> {text}", self)
             label.setWordWrap(True)
             label.setOpenExternalLinks(True)

@@ -117,7 +117,12 @@ def test_remove_watched_folder(dialog, tmp_path):
                          d.budget_spin.setValue(0)), "budget above $0"),
     ],
 )
-def test_validation_blocks_ok_with_a_clear_message(dialog, tmp_path, change, expected):
+def test_validation_blocks_ok_with_a_clear_message(dialog, tmp_path, change, expected, monkeypatch):
+    from harvest_desktop.ui import settings_dialog
+
+    # As once the features that read them are wired (see SHOWN_GENERATION_SETTINGS).
+    monkeypatch.setattr(settings_dialog, "SHOWN_GENERATION_SETTINGS",
+                        frozenset({"default_engine", "monthly_budget_usd", "output_language"}))
     before = paths.settings_path().read_text()
     change(dialog, tmp_path)
     _ok(dialog)
@@ -186,3 +191,26 @@ def test_cancel_leaves_the_callers_object_alone(qtbot):
     dlg.max_pages_spin.setValue(77)
     _cancel(dlg)
     assert shared == Settings()
+
+
+def test_generation_settings_nothing_reads_are_not_offered(qtbot, monkeypatch):
+    from harvest_desktop.ui import settings_dialog
+
+    settings = Settings()
+    settings.output_language = "not a language"  # a value from an old file must not block saving
+    settings.save()
+    dlg = SettingsDialog(settings)
+    qtbot.addWidget(dlg)
+    tabs = [dlg.tabs.tabText(i).replace("&", "") for i in range(dlg.tabs.count())]
+    assert "Generation" not in tabs and "Harvesting" in tabs
+    for widget in (dlg.engine_combo, dlg.budget_spin, dlg.language_combo):
+        assert not widget.isVisibleTo(dlg)
+    _ok(dlg)
+    assert dlg.result() == QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(settings_dialog, "SHOWN_GENERATION_SETTINGS", frozenset({"default_engine"}))
+    shown = SettingsDialog(Settings())
+    qtbot.addWidget(shown)
+    assert "Generation" in [shown.tabs.tabText(i).replace("&", "") for i in range(shown.tabs.count())]
+    shown.tabs.setCurrentWidget(shown.generation_page)
+    assert shown.engine_combo.isVisibleTo(shown) and not shown.budget_spin.isVisibleTo(shown)

@@ -96,3 +96,18 @@ def test_closing_the_window_also_counts(qtbot, closed_port_url):
     dialog.show()
     dialog.reject()
     assert dialog.first_run_done
+
+
+def test_says_only_what_this_build_does(qtbot, closed_port_url):
+    from harvest_desktop.formats import registry
+
+    dialog = WelcomeDialog(detect=False, ollama_url=closed_port_url)
+    qtbot.addWidget(dialog)
+    offline, ollama, keys = (label.text() for label in dialog.way_labels)
+    for spec in registry.FORMATS:  # exactly what the built-in engine makes, nothing it does not
+        assert (spec.label.lower() in offline) == (not spec.needs_model), spec.key
+    texts = " ".join((offline, ollama, keys)).lower()
+    for promise in ("cost", "spend", "blog post", "script"):
+        assert promise not in texts
+    if registry.engines_available() == [registry.BUILTIN]:
+        assert "not in this version yet" in ollama and "not in this version yet" in keys
