@@ -63,6 +63,11 @@ class Box:
 
 
 @dataclass
+class Bullets:
+    items: list[str]
+
+
+@dataclass
 class Table:
     caption: str
     rows: list[list[str]]
@@ -94,6 +99,7 @@ class Book:
     title: str
     author: str
     chapters: list[Chapter]
+    references: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -109,6 +115,8 @@ class Truth:
     boxes: list[str] = field(default_factory=list)  # the boxed feature's body text
     tables: list[str] = field(default_factory=list)  # each table as rows of " | "-joined cells
     glossary: list[tuple[str, str]] = field(default_factory=list)
+    list_items: list[str] = field(default_factory=list)
+    references: list[str] = field(default_factory=list)
     running: list[str] = field(default_factory=list)  # every running head / footer string printed
     hyphenated: list[str] = field(default_factory=list)  # words split at a line end (as they should read)
     joined_across_pages: int = 0  # paragraphs that run over a page break
@@ -166,6 +174,9 @@ def make_book(pages: int = 24, chapters: int = 3, sections: int = 3, seed: int =
                     sec.items.append(Box("CONNECTIONS", f"Everyday link b{serial:05d}: the {rng.choice(WORDS)} "
                                          f"of a {rng.choice(ADJ)} {rng.choice(WORDS)} {rng.choice(VERBS)} "
                                          f"the {rng.choice(WORDS)} you see at home."))
+                if k == 2 and s == 1:
+                    sec.items.append(Bullets([f"Point {c}.{i}: the {rng.choice(ADJ)} {rng.choice(WORDS)} "
+                                              f"{rng.choice(VERBS)} the {rng.choice(WORDS)}." for i in range(1, 4)]))
                 if k == 5 and s == 3:
                     sec.items.append(Table(f"Table {c}.{s} Measured values of the {rng.choice(WORDS)}",
                                            [["Sample", "Mass", "Volume"]] +
@@ -185,7 +196,10 @@ def make_book(pages: int = 24, chapters: int = 3, sections: int = 3, seed: int =
         ch.glossary = [(t, f"the {rng.choice(ADJ)} {rng.choice(WORDS)} of a {rng.choice(WORDS)} "
                            f"(chapter {c}).") for t in terms]
         chs.append(ch)
-    return Book("Principles of Everything", "A. Author", chs)
+    refs = [f"Author{i}, A. ({1990 + i}). The {rng.choice(ADJ)} {rng.choice(WORDS)} of {rng.choice(WORDS)}. "
+            f"Journal of {rng.choice(WORDS).capitalize()} Studies, {i}(2), {10 * i}-{10 * i + 9}."
+            for i in range(1, 6)]
+    return Book("Principles of Everything", "A. Author", chs, refs)
 
 
 # -- PDF -----------------------------------------------------------------------------------------------
@@ -428,6 +442,43 @@ class _PdfWriter:
         self.truth.boxes.append(box.text)
         self.y -= h + 14
 
+    def bullets(self, bl: Bullets) -> None:
+        for item in bl.items:
+            x0, x1 = self.cols[self.col]
+            lines = self._wrap(item.split(), (x1 - x0) - 18, "Times-Roman", _BODY, 0, hyphenate=False)
+            self._advance(_LEAD * len(lines) + 4)
+            x0, x1 = self.cols[self.col]
+            self.c.setFont("Times-Roman", _BODY)
+            self.c.drawString(x0 + 6, self.y - _BODY, "\u2022")
+            for line, _h in lines:
+                self.c.drawString(x0 + 18, self.y - _BODY, line)
+                self.y -= _LEAD
+            self.y -= 4
+            self.truth.list_items.append(item)
+
+    def references(self) -> None:
+        if not self.book.references:
+            return
+        self.new_page()
+        self.chapter = None
+        self.cols = [(_LEFT, _RIGHT)]
+        self.col = 0
+        self.y = _TOP - 30
+        self._bookmark("References", 0)
+        self.c.setFont("Helvetica-Bold", 22)
+        self.c.drawString(_LEFT, self.y, "References")
+        self.truth.headings.append((1, "References", "References", self.page))
+        self.y -= 36
+        for ref in self.book.references:
+            lines = self._wrap(ref.split(), _RIGHT - _LEFT, "Times-Roman", _BODY, 0, hyphenate=False)
+            self._advance(_LEAD * len(lines) + 6)
+            self.c.setFont("Times-Roman", _BODY)
+            for i, (line, _h) in enumerate(lines):
+                self.c.drawString(_LEFT + (18 if i else 0), self.y - _BODY, line)
+                self.y -= _LEAD
+            self.y -= 6
+            self.truth.references.append(ref)
+
     def table(self, table: Table) -> None:
         h = 20 + 14 * len(table.rows) + 10
         self._advance(h)
@@ -474,6 +525,9 @@ class _PdfWriter:
                 self.box(item)
             elif isinstance(item, Table):
                 self.table(item)
+            elif isinstance(item, Bullets):
+                self.bullets(item)
+                first = True
             elif isinstance(item, Section):
                 self.section(item)
                 first = True
@@ -492,6 +546,7 @@ class _PdfWriter:
             for sec in ch.sections:
                 self.section(sec)
             self.glossary(ch)
+        self.references()
         self._furniture()
         self.c.showPage()
         self.c.save()
@@ -535,6 +590,8 @@ def write_epub(book: Book, path: Path, headings_in_text: bool = True) -> None:
                 elif isinstance(item, Box):
                     body.append(f'<aside class="feature"><p class="label">{item.label}</p><p>{_esc(item.text)}</p>'
                                 "</aside>")
+                elif isinstance(item, Bullets):
+                    body.append("<ul>" + "".join(f"<li>{_esc(x)}</li>" for x in item.items) + "</ul>")
                 elif isinstance(item, Table):
                     rows = "".join("<tr>" + "".join(f"<td>{_esc(c)}</td>" for c in r) + "</tr>" for r in item.rows)
                     body.append(f"<table><caption>{_esc(item.caption)}</caption>{rows}</table>")
@@ -555,12 +612,17 @@ def write_epub(book: Book, path: Path, headings_in_text: bool = True) -> None:
                       "Key Terms</a></li>")
         nav_items.append(f'<li><a href="ch{ch.number}.xhtml">Chapter {ch.number}: {_esc(ch.title)}</a>'
                          f"<ol>{''.join(subnav)}</ol></li>")
+    if book.references:
+        refs = "".join(f"<p>{_esc(r)}</p>" for r in book.references)
+        chapters_xhtml.append('<?xml version="1.0" encoding="utf-8"?>\n<html xmlns="http://www.w3.org/1999/xhtml">'
+                              f"<head><title>References</title></head><body><h1>References</h1>{refs}</body></html>")
+        nav_items.append(f'<li><a href="ch{len(chapters_xhtml)}.xhtml">References</a></li>')
     nav = ('<?xml version="1.0" encoding="utf-8"?>\n<html xmlns="http://www.w3.org/1999/xhtml" '
            'xmlns:epub="http://www.idpf.org/2007/ops"><head><title>Contents</title></head><body>'
            f'<nav epub:type="toc"><h1>Contents</h1><ol>{"".join(nav_items)}</ol></nav></body></html>')
     manifest = "".join(f'<item id="c{i}" href="ch{i}.xhtml" media-type="application/xhtml+xml"/>'
-                       for i in range(1, len(book.chapters) + 1))
-    spine = '<itemref idref="nav"/>' + "".join(f'<itemref idref="c{i}"/>' for i in range(1, len(book.chapters) + 1))
+                       for i in range(1, len(chapters_xhtml) + 1))
+    spine = '<itemref idref="nav"/>' + "".join(f'<itemref idref="c{i}"/>' for i in range(1, len(chapters_xhtml) + 1))
     opf = ('<?xml version="1.0" encoding="utf-8"?>\n<package xmlns="http://www.idpf.org/2007/opf" version="3.0" '
            'unique-identifier="id"><metadata xmlns:dc="http://purl.org/dc/elements/1.1/">'
            f'<dc:identifier id="id">test-book</dc:identifier><dc:title>{_esc(book.title)}</dc:title>'
@@ -597,6 +659,9 @@ def write_docx(book: Book, path: Path) -> None:
             elif isinstance(item, Box):
                 d.add_paragraph(item.label, style="Intense Quote")
                 d.add_paragraph(item.text, style="Intense Quote")
+            elif isinstance(item, Bullets):
+                for x in item.items:
+                    d.add_paragraph(x, style="List Bullet")
             elif isinstance(item, Table):
                 d.add_paragraph(item.caption, style="Caption")
                 t = d.add_table(rows=len(item.rows), cols=len(item.rows[0]))
@@ -615,6 +680,10 @@ def write_docx(book: Book, path: Path) -> None:
             p = d.add_paragraph()
             p.add_run(term).bold = True
             p.add_run(": " + definition)
+    if book.references:
+        d.add_heading("References", level=1)
+        for ref in book.references:
+            d.add_paragraph(ref)
     d.save(str(path))
 
 

@@ -22,6 +22,7 @@ _NUMBERING = re.compile(r"^(?:(chapter|part|unit|section|appendix|lesson|module|
                         r"((?:\d+|[A-Z])(?:\.\d+)*)(?:\.|:)?(?:\s+|$)", re.I)
 _LABEL_ONLY = re.compile(r"^(chapter|part|unit|appendix|lesson|module|book)\s+([0-9]+|[ivxlcdm]+|[a-z])\.?$", re.I)
 _BULLET = re.compile(r"^(?:[•▪◦●■□○‣∙·\-–—*✓✔➢►]|\(?[0-9]{1,2}[.)]|\(?[a-z][.)]|\([ivx]+\))\s+")
+_BULLET_SYMBOL = re.compile(r"^[•▪◦●■□○‣∙·\-–—*✓✔➢►]\s+")
 _SENTENCE_END = (".", "?", "!", ":", ";", "”", "\"", "’", ")", "]")
 _COMPOUND_PREFIXES = {"self", "well", "ex", "all", "cross", "half", "non", "quasi", "semi", "anti", "co",
                       "multi", "pre", "post", "re", "long", "short", "high", "low", "first", "second",
@@ -399,21 +400,25 @@ def find_headings(columns_by_page: list[list[list[Line]]], body: float, skip: se
         if d is not None and d >= 1:
             depth_votes[(g[0].size, g[0].bold)][d] += 1
     ordered = sorted(styles, key=lambda s: (-s[0], not s[1]))
-    level_of: dict[tuple[float, bool], int] = {}
-    rank = 0
+    level_of: dict[tuple[float, bool], int | None] = {}
     for s in ordered:
         votes = depth_votes.get(s)
         if votes and sum(votes.values()) >= max(1, 0.3 * style_count[s]):
             level_of[s] = min(6, max(1, votes.most_common(1)[0][0]))
         else:
-            rank += 1
-            level_of[s] = None  # type: ignore[assignment]
-    # unnumbered styles take the level just below the nearest larger numbered style
-    last = 0
-    for s in ordered:
-        if level_of[s] is None:
-            level_of[s] = min(6, last + 1)
-        last = level_of[s]
+            level_of[s] = None
+    # An unnumbered style ranks with the next numbered style at or below it in the order (a large
+    # 'References' is a chapter like 'Chapter 3'); below every numbered style it goes one deeper.
+    numbered = [s for s in ordered if level_of[s] is not None]
+    if numbered:
+        deepest = max(level_of[s] for s in numbered)
+        for i, s in enumerate(ordered):
+            if level_of[s] is None:
+                below = next((t for t in ordered[i + 1:] if t in numbered), None)
+                level_of[s] = level_of[below] if below is not None else min(6, deepest + 1)
+    else:
+        for i, s in enumerate(ordered):
+            level_of[s] = min(6, i + 1)
     out: dict[int, _Heading] = {}
     for g in cands:
         s = (g[0].size, g[0].bold)
@@ -500,7 +505,7 @@ def _in_box(ln: Line, boxes: list[tuple[float, float, float, float]]) -> bool:
                for l, b, r, t in boxes)
 
 
-def paragraphs(column: list[Line], body: float, boxes) -> list[_Para]:
+def paragraphs(column: list[Line], body: float, boxes, right_hint: float | None = None) -> list[_Para]:
     """Split one column's lines into paragraphs, list items, captions and boxed sidebars."""
     if not column:
         return []
@@ -508,6 +513,8 @@ def paragraphs(column: list[Line], body: float, boxes) -> list[_Para]:
     col_left = lefts.most_common(1)[0][0] if lefts else min(ln.x0 for ln in column)
     rights = sorted(ln.x1 for ln in column if len(ln.text) > 20) or sorted(ln.x1 for ln in column)
     col_right = rights[int(0.8 * (len(rights) - 1))]
+    if right_hint is not None and col_right < right_hint <= max(ln.x1 for ln in column) + 0.5 * (right_hint - col_left):
+        col_right = right_hint  # a page of short lines (a reference list): the book's margin, not theirs
     heights = sorted(ln.height for ln in column)
     lh = heights[len(heights) // 2] if heights else body
     gaps = sorted(a.bottom - b.top for a, b in zip(column, column[1:]) if 0 <= a.bottom - b.top < 3 * lh)
@@ -545,6 +552,8 @@ def paragraphs(column: list[Line], body: float, boxes) -> list[_Para]:
                 new = True
             elif _BULLET.match(text) and ln.x0 <= prev.x0 + 2:
                 new = True
+            elif out and out[-1].kind == "list_item" and ln.x0 < out[-1].lines[0].x0 - 2:
+                new = True  # back at the margin after a list item's indented lines
             elif ln.spans[0].bold and not prev.spans[-1].bold and prev_text.endswith(_SENTENCE_END):
                 new = True
         is_row = rows[k]
@@ -606,6 +615,12 @@ def build_blocks(pages: list[PageLayout], outline: list[tuple[int, str, int | No
         headings.update(_deeper_headings(headings, find_headings(columns_by_page, body, set(protected)), stats))
     in_heading = {id(ln): h for h in headings.values() for ln in h.lines}
     words, hyphenated = _vocabulary(pages)
+    # the right margin of single-column pages, odd and even apart (books mirror their margins)
+    right_edges: dict[int, list[float]] = {0: [], 1: []}
+    for page, columns in zip(pages, columns_by_page):
+        if len(columns) == 1:
+            right_edges[page.index % 2] += [ln.x1 for ln in columns[0] if len(ln.text) > 40]
+    right_hint = {k: sorted(v)[int(0.8 * (len(v) - 1))] if len(v) >= 20 else None for k, v in right_edges.items()}
     outline_unmatched: dict[int, list[tuple[int, str, float | None]]] = defaultdict(list)
     for entry_no, (level, title, page_index, y) in enumerate(outline):
         if page_index is not None and entry_no not in matched_entries:
@@ -642,7 +657,8 @@ def build_blocks(pages: list[PageLayout], outline: list[tuple[int, str, int | No
                     blocks.append(Block(h.text, "heading", h.level, pageno))
                     open_para = None
                     continue
-                for para in paragraphs(obj, body, page.boxes):  # type: ignore[arg-type]
+                hint = right_hint[page.index % 2] if len(columns) == 1 else None
+                for para in paragraphs(obj, body, page.boxes, hint):  # type: ignore[arg-type]
                     while pending_outline and (pending_outline[0][2] or 1e9) >= para.lines[0].top - 1:
                         lv, title, _y = pending_outline.pop(0)
                         blocks.append(Block(title, "heading", lv, pageno))
@@ -680,6 +696,8 @@ def build_blocks(pages: list[PageLayout], outline: list[tuple[int, str, int | No
                     if kind == "sidebar" and blocks and blocks[-1].kind == "sidebar" and blocks[-1].page == pageno:
                         blocks[-1].text += "\n" + text  # one boxed feature: its label and its text
                         continue
+                    if kind == "list_item":
+                        text = _BULLET_SYMBOL.sub("", text, count=1)
                     block = Block(text, kind, para.level, pageno)
                     lead = para.lines[0].spans[0]
                     if lead.bold and not para.lines[0].bold and len(lead.text.split()) <= 8:

@@ -19,13 +19,14 @@ def test_book_chunks_in_the_library(library, tmp_path):
     body = [c for c in chunks if c.page and c.page > 2]
     assert body
     for c in body:
-        assert c.heading_path.startswith("Chapter "), c.heading_path
+        assert c.heading_path.startswith("Chapter ") or c.heading_path == "References", c.heading_path
         assert c.page_end is not None and c.page_end >= c.page
-        assert c.kind in ("text", "caption", "sidebar", "table", "glossary")
+        assert c.kind in ("text", "caption", "sidebar", "table", "glossary", "references")
+        assert (c.kind == "references") == (c.heading_path == "References")
         for running in truth.running:
             assert running not in c.text
     assert any(c.page_end > c.page for c in body)
-    assert {"text", "caption", "sidebar", "table", "glossary"} <= {c.kind for c in body}
+    assert {"text", "caption", "sidebar", "table", "glossary", "references"} <= {c.kind for c in body}
     # the page of a sentence, as a citation gives it
     sentence, page = truth.sentences[len(truth.sentences) // 2]
     holder = next(c for c in chunks if sentence in c.text)

@@ -118,6 +118,9 @@ def test_captions_sidebars_and_glossary_are_marked_not_mixed_into_prose(pdf_with
     tables = [b.text for b in doc.blocks if b.kind == "table"]
     assert tables == truth.tables
     assert "Sample" not in prose
+    assert [b.text for b in doc.blocks if b.kind == "list_item"] == ["\u2022 " + x for x in truth.list_items] \
+        or [b.text for b in doc.blocks if b.kind == "list_item"] == truth.list_items
+    assert [b.text for b in doc.blocks if b.kind == "reference"] == truth.references
 
 
 def test_chunks_carry_section_path_page_range_and_kind(pdf_with_outline):
@@ -160,6 +163,8 @@ def test_epub_and_docx_give_the_same_shape(book, pdf_with_outline, fmt, tmp_path
     assert [(lv, t) for lv, t, _p in _headings(doc)] == [(lv, t) for lv, t, _p in _headings(pdf_doc)]
     assert {b.text for b in doc.blocks if b.kind == "caption"} >= set(truth.captions)
     assert [b.text for b in doc.blocks if b.kind == "table"] == truth.tables
+    assert [b.text for b in doc.blocks if b.kind == "list_item"] == truth.list_items
+    assert [b.text for b in doc.blocks if b.kind == "reference"] == truth.references
     assert {(b.term, b.definition) for b in doc.blocks if b.kind == "term"} >= set(truth.glossary)
     text = doc.text
     assert all(s in text for s, _ in truth.sentences)
