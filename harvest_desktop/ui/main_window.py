@@ -106,6 +106,12 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self._build_panes()
         self._build_menus()
+        from PySide6.QtWidgets import QMenu
+
+        from harvest_desktop.ui.sync_status import SyncController
+
+        self.sync = SyncController(self)  # Sync action, server dialog, status-bar panel (ui/sync_status.py)
+        self.sync.add_to_menu(self.menuBar().findChild(QMenu, "tools_menu") or self.menuBar().addMenu("&Sync"))
         self._wire()
         self._restore_state()
         self.statusBar().setAccessibleName("Status bar")
@@ -226,6 +232,7 @@ class MainWindow(QMainWindow):
         for a in (self.generate_action, self.concepts_action, self.search_action, self.cancel_action):
             make.addAction(a)
         tools = bar.addMenu("&Tools")
+        tools.setObjectName("tools_menu")
         tools.addAction(self.settings_action)
 
     def _wire(self) -> None:
@@ -278,6 +285,7 @@ class MainWindow(QMainWindow):
         self.save_state()
         if self.feed is not None:
             self.feed.close()
+        self.sync.close()
         self.runner.cancel_all()
         super().closeEvent(event)
         self.closed.emit()
@@ -290,6 +298,7 @@ class MainWindow(QMainWindow):
         for pane in (self.sources, self.formats, self.concepts):
             pane.bind(self.feed)
         self._set_library_actions(True)
+        self.sync.attach(library)
         self.statusBar().showMessage("Library open.", 4000)
         self.keys.refresh()
         lib = library
