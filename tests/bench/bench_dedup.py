@@ -31,6 +31,9 @@ Methods, each on the same chunks:
 - ours on the original's vectors: duplicate_pairs over the same 1,000-feature TF-IDF rows (dense),
   at the original's threshold, so the pair sets can be compared one to one.
 
+Time: wall-clock seconds, and CPU seconds of all the process's threads (what the work cost the
+machine: on a machine shared with other jobs, the wall time stretches, the CPU time much less).
+
 Peak memory: the process's peak resident set (VmHWM from /proc/self/status, reset before each
 method by writing 5 to /proc/self/clear_refs, after gc and malloc_trim) minus the resident set just
 before the method ran: what the method itself added. Inputs (texts, vectors) are in memory before.
@@ -192,6 +195,9 @@ def _trim() -> None:
         pass
 
 
+CPU_SECONDS: list[float] = []  # CPU time (all threads) of the last measure(), for the printout
+
+
 def measure(fn):
     """(result, seconds, MB added at peak above the resident set before, whether the peak was reset)."""
     gc.collect()
@@ -202,9 +208,11 @@ def measure(fn):
     except OSError:
         reset = False
     before = _status_kb("VmRSS")
+    c0 = time.process_time()
     t0 = time.perf_counter()
     out = fn()
     secs = time.perf_counter() - t0
+    CPU_SECONDS[:] = [time.process_time() - c0]
     peak = _status_kb("VmHWM")
     return out, secs, max(0, peak - before) / 1024, reset
 
@@ -246,7 +254,8 @@ def sparse_product(texts: list[str], threshold: float, block: int = 2000) -> lis
 
 # -- the run --------------------------------------------------------------------------------------
 def _line(name: str, secs: float, mb: float, extra: str = "") -> None:
-    print(f"[bench]   {name:<44} {secs:8.2f} s  peak +{mb:7,.0f} MB  {extra}", flush=True)
+    cpu = CPU_SECONDS[0] if CPU_SECONDS else float("nan")
+    print(f"[bench]   {name:<44} {secs:8.2f} s (CPU {cpu:7.2f} s)  peak +{mb:7,.0f} MB  {extra}", flush=True)
 
 
 def run_size(paras: list[str], n: int, with_original: bool) -> None:
