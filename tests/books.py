@@ -657,8 +657,9 @@ def write_docx(book: Book, path: Path) -> None:
             elif isinstance(item, Figure):
                 d.add_paragraph(item.caption, style="Caption")
             elif isinstance(item, Box):
-                d.add_paragraph(item.label, style="Intense Quote")
-                d.add_paragraph(item.text, style="Intense Quote")
+                cell = d.add_table(rows=1, cols=1).cell(0, 0)
+                cell.paragraphs[0].add_run(item.label).bold = True
+                cell.add_paragraph(item.text)
             elif isinstance(item, Bullets):
                 for x in item.items:
                     d.add_paragraph(x, style="List Bullet")

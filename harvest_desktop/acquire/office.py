@@ -42,6 +42,8 @@ def read_docx(path: Path, data: bytes, limits: HarvestLimits) -> Document:
     title_from_style: str | None = None
     for part in document.iter_inner_content():
         if isinstance(part, Paragraph):
+            for box in _docx_text_boxes(part):
+                blocks.append(Block(text=box, kind="sidebar"))
             text = _clean(part.text)
             if not text:
                 continue
@@ -62,6 +64,11 @@ def read_docx(path: Path, data: bytes, limits: HarvestLimits) -> Document:
                 blocks.append(Block(text=text, kind="quote"))
             else:
                 blocks.append(Block(text=text, kind="paragraph"))
+        elif isinstance(part, Table) and len(part.rows) == 1 and len(part.columns) == 1:
+            # a one-cell table is how Word documents draw a boxed feature
+            text = "\n".join(t for t in (_clean(p.text) for p in part.rows[0].cells[0].paragraphs) if t)
+            if text:
+                blocks.append(Block(text=text, kind="sidebar"))
         elif isinstance(part, Table):
             rows = []
             for row in part.rows:
@@ -83,6 +90,23 @@ def read_docx(path: Path, data: bytes, limits: HarvestLimits) -> Document:
     doc.attribution.author = (props.author or "").strip() or None
     doc.attribution.published = _iso(props.created)
     return doc
+
+
+_W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+
+
+def _docx_text_boxes(paragraph: Any) -> list[str]:
+    """Text boxes anchored in a paragraph (sidebars, callouts): one text per box."""
+    out: list[str] = []
+    for box in paragraph._p.iter(f"{{{_W}}}txbxContent"):
+        paras = []
+        for p in box.iter(f"{{{_W}}}p"):
+            t = _clean("".join(x.text or "" for x in p.iter(f"{{{_W}}}t")))
+            if t:
+                paras.append(t)
+        if paras and "\n".join(paras) not in out:  # Word stores a fallback copy of each box
+            out.append("\n".join(paras))
+    return out
 
 
 def _docx_list_level(paragraph: Any) -> int | None:

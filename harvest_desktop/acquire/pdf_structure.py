@@ -609,10 +609,13 @@ def build_blocks(pages: list[PageLayout], outline: list[tuple[int, str, int | No
     remove_running_lines(pages, body, protected, stats)
     columns_by_page = [order_columns(p, stats) for p in pages]
     typographic = not headings and use_typography
+    # a boxed feature's label ("CONNECTIONS") is not a heading of the book
+    boxed = {id(ln) for p in pages if p.boxes for ln in p.lines if _in_box(ln, p.boxes)}
     if typographic:
-        headings = find_headings(columns_by_page, body, set())
+        headings = find_headings(columns_by_page, body, boxed)
     elif headings and use_typography:
-        headings.update(_deeper_headings(headings, find_headings(columns_by_page, body, set(protected)), stats))
+        headings.update(_deeper_headings(headings, find_headings(columns_by_page, body, set(protected) | boxed),
+                                         stats))
     in_heading = {id(ln): h for h in headings.values() for ln in h.lines}
     words, hyphenated = _vocabulary(pages)
     # the right margin of single-column pages, odd and even apart (books mirror their margins)

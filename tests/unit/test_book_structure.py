@@ -166,6 +166,7 @@ def test_epub_and_docx_give_the_same_shape(book, pdf_with_outline, fmt, tmp_path
     assert [b.text for b in doc.blocks if b.kind == "list_item"] == truth.list_items
     assert [b.text for b in doc.blocks if b.kind == "reference"] == truth.references
     assert {(b.term, b.definition) for b in doc.blocks if b.kind == "term"} >= set(truth.glossary)
+    assert [b.text for b in doc.blocks if b.kind == "sidebar"] == ["CONNECTIONS\n" + box for box in truth.boxes]
     text = doc.text
     assert all(s in text for s, _ in truth.sentences)
     chunks = chunk_document(doc)
@@ -180,3 +181,21 @@ def test_epub_headings_come_from_its_navigation_document(book, pdf_with_outline,
     doc = read_file(path)
     assert [(lv, t) for lv, t, _p in _headings(doc)] == [(lv, t) for lv, t, _p in _headings(pdf_doc)]
     assert "Contents" not in doc.text  # the navigation document is not read as a chapter
+
+
+def test_docx_text_box_is_a_sidebar_not_prose(tmp_path):
+    import docx
+    from docx.oxml import parse_xml
+
+    d = docx.Document()
+    d.add_heading("Chapter 1: Boxes", level=1)
+    para = d.add_paragraph("Body text beside the box.")
+    w = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+    para._p.append(parse_xml(
+        f'<w:r xmlns:w="{w}" xmlns:wps="http://schemas.microsoft.com/office/word/2010/wordprocessingShape">'
+        "<w:pict><wps:txbx><w:txbxContent><w:p><w:r><w:t>KEY IDEA</w:t></w:r></w:p>"
+        "<w:p><w:r><w:t>Boxes hold asides.</w:t></w:r></w:p></w:txbxContent></wps:txbx></w:pict></w:r>"))
+    d.save(str(tmp_path / "box.docx"))
+    doc = read_file(tmp_path / "box.docx")
+    assert [(b.kind, b.text) for b in doc.blocks if b.kind != "heading"] == [
+        ("sidebar", "KEY IDEA\nBoxes hold asides."), ("paragraph", "Body text beside the box.")]
