@@ -77,9 +77,13 @@ def test_truncated_library_is_named_damaged_copy_kept_and_repaired(tmp_path):
 def test_overwritten_page_is_found_and_repaired(tmp_path):
     path = tmp_path / "library.sqlite3"
     filled_library(path)
+    conn = sqlite3.connect(path)  # a leaf page of the document table, wherever migrations put it
+    pageno, pgsize = conn.execute("SELECT pageno, pgsize FROM dbstat WHERE name = 'document' AND pagetype = 'leaf' "
+                                  "ORDER BY pageno LIMIT 1 OFFSET 3").fetchone()
+    conn.close()
     with open(path, "r+b") as fh:
-        fh.seek(4096 * 30)
-        fh.write(os.urandom(4096))
+        fh.seek(pgsize * (pageno - 1))
+        fh.write(os.urandom(pgsize))
     assert quick_check(path) != "ok"
     db = Database(path)
     with pytest.raises(LibraryDamaged) as err:
