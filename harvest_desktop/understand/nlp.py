@@ -23,6 +23,26 @@ _failed = False
 _cache: "OrderedDict[tuple[str, bool], object]" = OrderedDict()
 
 
+class _without_torch:
+    """spaCy's thinc imports torch when it is installed (3-4 s of CPU) only to offer torch layers
+    this small pipeline never uses; the embedder no longer needs torch either (index/embedder.py),
+    and the bundle ships none. So unless torch is already loaded, thinc is told it is absent."""
+
+    def __enter__(self):
+        import sys
+
+        self.blocked = "torch" not in sys.modules
+        if self.blocked:
+            sys.modules["torch"] = None  # type: ignore[assignment]  # `import torch` -> ImportError
+
+    def __exit__(self, *exc):
+        import sys
+
+        if self.blocked and sys.modules.get("torch", 0) is None:
+            del sys.modules["torch"]
+        return False
+
+
 def get_nlp():
     """The shared pipeline, or None (with one logged warning) when spaCy or its model won't load."""
     global _nlp, _failed
@@ -31,9 +51,10 @@ def get_nlp():
     with _lock:
         if _nlp is None and not _failed:
             try:
-                import spacy
+                with _without_torch():
+                    import spacy
 
-                _nlp = spacy.load(MODEL)
+                    _nlp = spacy.load(MODEL)
             except Exception as exc:  # missing model, broken install: lexical fallback still works
                 _failed = True
                 log.warning("spaCy model %s unavailable (%s); using the lexical concept finder", MODEL, exc)

@@ -97,3 +97,28 @@ def test_int8_graph_is_close_but_not_equal(reference):
     cos = np.sum(got * reference, axis=1)
     assert cos.min() > 0.95  # quantised weights move vectors a little (see bench_embed_options)
     assert np.abs(got - reference).max() > 1e-4
+
+
+def test_a_prebuilt_graph_is_used_as_the_bundle_ships_it(tmp_path, monkeypatch, reference):
+    """packaging/harvest.spec writes harvest_models/minilm.onnx; the embedder takes it without the weights."""
+    from harvest_desktop.index import embedder
+    from harvest_desktop.index.onnx_model import build_onnx
+
+    build_onnx(embedder.model_dir(), tmp_path / embedder.PREBUILT_NAME)
+    monkeypatch.setenv("HARVEST_ONNX_DIR", str(tmp_path))
+    model = embedder.load_backend("onnx")
+    assert model.onnx_file == tmp_path / embedder.PREBUILT_NAME
+    assert np.abs(model.encode(TEXTS) - reference).max() < 1e-4
+
+
+def test_spacy_loads_without_importing_torch():
+    code = ("import sys\n"
+            "from harvest_desktop.understand import nlp\n"
+            "assert nlp.get_nlp() is not None\n"
+            "print('torch' in sys.modules)\n"
+            "import torch\n"  # and torch still imports for whoever needs it later
+            "print(torch.__name__)\n")
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["False", "torch"]
