@@ -16,6 +16,8 @@ from harvest_desktop import __version__
 from harvest_desktop.cli._common import EXIT_CANCELLED, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, Parser, UsageError
 from harvest_desktop.cli.commands import COMMAND_MODULES
 
+MODEL_COMMANDS = ("search", "add")  # commands that embed: their model load starts first
+
 __all__ = ["EXIT_CANCELLED", "EXIT_OK", "EXIT_PARTIAL", "EXIT_USAGE", "build_parser", "main"]
 
 
@@ -44,6 +46,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     from harvest_desktop.core.logging_setup import setup_logging
 
     setup_logging()
+    if args.command in MODEL_COMMANDS:  # the model loads while the library opens
+        from harvest_desktop.index.embedder import preload
+
+        preload()
     from harvest_desktop.library import Library
 
     try:

@@ -228,6 +228,23 @@ def get_model():
     return _model
 
 
+def preload() -> None:
+    """Start loading the model on a background thread; whoever needs it later waits for that load.
+
+    A CLI command that will embed (search, add) calls this first, so reading the model overlaps
+    opening the library (onnxruntime builds its session outside the GIL)."""
+    if _model is not None:
+        return
+
+    def load() -> None:
+        try:
+            get_model()
+        except Exception:  # the caller that needs the model gets the error itself
+            log.debug("preloading the embedding model failed", exc_info=True)
+
+    threading.Thread(target=load, name="harvest-model-preload", daemon=True).start()
+
+
 def embed_texts(
     texts: Sequence[str],
     *,

@@ -108,8 +108,9 @@ def test_book_harvest_and_search(pages, tmp_path):
 
     cold = [_cli(home, "search", q) for q in QUERIES[:5]]
     assert all(c["code"] == 0 and c["stdout"].startswith("1. ") for c in cold)
-    print(f"  harvest search, cold process: wall {', '.join(f'{c['wall']:.2f}' for c in cold)} s; "
-          f"CPU {', '.join(f'{c['cpu']:.2f}' for c in cold)} s")
+    walls = ", ".join(f"{c['wall']:.2f}" for c in cold)
+    cpus = ", ".join(f"{c['cpu']:.2f}" for c in cold)
+    print(f"  harvest search, cold process: wall {walls} s; CPU {cpus} s")
 
     os.environ["HARVEST_HOME"] = str(home)
     from harvest_desktop.library import Library
