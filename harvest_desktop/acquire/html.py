@@ -301,6 +301,12 @@ def page_links(root: Any, base_url: str) -> list[str]:
     return links
 
 
+def _has_headings(text: str, item: str) -> bool:
+    root = parse_html(text, item)
+    body = root.find("body")
+    return any(_tag(el) in HEADINGS for el in (body if body is not None else root).iter())
+
+
 def read_html_page(data: bytes, url: str | None, charset: str | None, limits: HarvestLimits,
                    want_links: bool = False, main_text: bool = True, item: str | None = None) -> dict[str, Any]:
     """Main text (boilerplate out, headings and lists kept) plus attribution; for contained workers."""
@@ -327,6 +333,8 @@ def read_html_page(data: bytes, url: str | None, charset: str | None, limits: Ha
                 value = getattr(extracted, attr, None)
                 if value:
                     info[key] = _norm(str(value))
+    if blocks and not any(b.kind == "heading" for b in blocks) and _has_headings(text, item):
+        blocks = []  # main-text extraction flattened a structured page: walk the page itself instead
     if not blocks:
         root = parse_html(text, item)  # trafilatura may have pruned the first tree's copy
         body = root.find("body")

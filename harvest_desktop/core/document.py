@@ -228,7 +228,7 @@ GLOSSARY_HEADING_RE = re.compile(r"^(?:[\d.]+\s+)?(?:key\s+terms?|glossary|vocab
 REFERENCES_HEADING_RE = re.compile(r"^(?:[\d.]+\s+)?(?:references|bibliography|works\s+cited|literature\s+cited|"
                                    r"further\s+reading|suggested\s+readings?|sources|citations|notes\s+and\s+references)"
                                    r"\s*$", re.I)
-_TERM_SPLIT = re.compile(r"^(.{1,80}?)(?:\s*:\s+|\s+[—–]\s+|\s+-\s+|\t)(?=\S)")
+_TERM_SPLIT = re.compile(r"^(.{1,80}?)(?:\*{0,2}\s*:\s+|\s+[—–]\s+|\s+-\s+|\t)(?=\S)")
 
 
 def is_caption(text: str) -> bool:
@@ -241,7 +241,7 @@ def split_term(text: str) -> tuple[str, str] | None:
     m = _TERM_SPLIT.match(text)
     if not m:
         return None
-    term = m.group(1).strip()
+    term = m.group(1).strip().strip("*_").strip()  # Markdown's **term**: definition
     if not term or len(term.split()) > 8 or term[-1] in ".?!":
         return None
     return term, text[m.end():].strip()

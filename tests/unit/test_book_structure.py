@@ -199,3 +199,27 @@ def test_docx_text_box_is_a_sidebar_not_prose(tmp_path):
     doc = read_file(tmp_path / "box.docx")
     assert [(b.kind, b.text) for b in doc.blocks if b.kind != "heading"] == [
         ("sidebar", "KEY IDEA\nBoxes hold asides."), ("paragraph", "Body text beside the box.")]
+
+
+def test_markdown_and_html_hand_on_the_same_shape(tmp_path):
+    md = tmp_path / "notes.md"
+    md.write_text("# Chapter 1: Cells\n\n## 1.1 Parts\n\nThe membrane holds the cell together.\n\n"
+                  "Figure 1.1 A cell under the microscope.\n\n## 1.2 Key Terms\n\n"
+                  "- **membrane**: the boundary of a cell.\n- **nucleus**: the cell's control centre.\n\n"
+                  "## References\n\nAuthor, A. (2001). Cells. Journal of Cells, 1, 1-9.\n", encoding="utf-8")
+    html = tmp_path / "notes.html"
+    html.write_text("<html><body><h1>Chapter 1: Cells</h1><h2>1.1 Parts</h2><p>The membrane holds the cell "
+                    "together.</p><figure><figcaption>Figure 1.1 A cell under the microscope.</figcaption></figure>"
+                    "<h2>1.2 Key Terms</h2><dl><dt>membrane</dt><dd>the boundary of a cell.</dd><dt>nucleus</dt>"
+                    "<dd>the cell's control centre.</dd></dl><h2>References</h2><p>Author, A. (2001). Cells. "
+                    "Journal of Cells, 1, 1-9.</p></body></html>", encoding="utf-8")
+    shapes = []
+    for path in (md, html):
+        doc = read_file(path)
+        shapes.append([(b.kind, b.level if b.kind == "heading" else 0, b.term or b.text, list(b.heading_path))
+                       for b in doc.blocks])
+        terms = [(b.term, b.definition) for b in doc.blocks if b.kind == "term"]
+        assert terms == [("membrane", "the boundary of a cell."), ("nucleus", "the cell's control centre.")]
+        assert [b.kind for b in doc.blocks if b.text.startswith("Figure 1.1")] == ["caption"]
+        assert [b.kind for b in doc.blocks if b.text.startswith("Author, A.")] == ["reference"]
+    assert shapes[0] == shapes[1]
