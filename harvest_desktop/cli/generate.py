@@ -55,4 +55,18 @@ def run(lib, args) -> int:
                                     chapters=args.chapters).output
     written = lib.exports.write(out.id, out_path, overwrite=args.force)
     print(f"wrote {written} ({out.title}; engine: {out.engine})")
+    _print_grounding(out)
     return EXIT_OK
+
+
+def _print_grounding(out) -> None:
+    """The grounding validator's score for this output: what was checked, kept, dropped, flagged."""
+    import json
+
+    g = json.loads(out.content_json or "{}").get("grounding") or {}
+    if g.get("checked"):
+        score = f", mean grounding {g['score']:.2f}" if g.get("score") is not None else ""
+        print(f"grounding: {g['passed']}/{g['checked']} items passed{score}; {g['dropped']} dropped, "
+              f"{g['flagged']} flagged")
+        for line in g.get("problems", [])[:5]:
+            print(f"  {line}")

@@ -24,6 +24,8 @@ def run_builtin(passages: Sequence[Passage], generate: Callable[[Material, dict[
     cancel.check()
     progress(Progress(1, 3, "Writing"))
     content = generate(material, {**options, "cancel": cancel})
+    if chapters:
+        content.title = title_for(content.title.split(":")[0], material, chosen=True)
     cancel.check()
     progress(Progress(2, 3, "Checking every item against its passage"))
     report = validate(content, material.passages or {p.chunk_id: p for p in passages}, threshold=threshold)
@@ -34,10 +36,10 @@ def run_builtin(passages: Sequence[Passage], generate: Callable[[Material, dict[
                         route_reason=ROUTE_REASON)
 
 
-def title_for(kind: str, material: Material) -> str:
+def title_for(kind: str, material: Material, chosen: bool = False) -> str:
     names = [s.title for s in material.sources]
     base = ", ".join(names[:2]) + (" and more" if len(names) > 2 else "")
-    if material.chapters and len(material.chapters) <= 3 and len(material.sources) == 1:
+    if chosen and material.chapters and len(material.chapters) <= 3:
         base += " (" + "; ".join(material.chapters) + ")"
     return f"{kind}: {base}" if base else kind
 

@@ -445,7 +445,7 @@ _REL_PATTERNS: list[tuple[str, str, bool]] = [  # (label, regex between A and B,
              r"triggers?|brings?\s+about|produces?|produced|increases?|decreases?|reduces?)\s+(?:an?\s+|the\s+)?"
              r"(?:[a-z\-]+\s+){0,2}?", False),
     (CONTRASTS, r"\s+(?:differs?\s+from|contrasts?\s+with|is\s+(?:the\s+)?opposite\s+of|is\s+unlike|"
-                r"unlike|whereas|while|as\s+opposed\s+to|rather\s+than|in\s+contrast\s+to|versus|vs\.?)\s+"
+                r"unlike|whereas|as\s+opposed\s+to|in\s+contrast\s+to|versus|vs\.?)\s+"
                 r"(?:an?\s+|the\s+)?(?:[a-z\-]+\s+){0,4}?", False),
     (ARGUES_FOR, r"\s+(?:argues?|argued|contends?|claims?|maintains?|holds?)\s+(?:for|that)\s+(?:\w+\s+){0,4}?",
      False),

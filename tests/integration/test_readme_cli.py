@@ -88,9 +88,12 @@ def _check(args: list[str], res: subprocess.CompletedProcess, work: Path, site: 
         assert target.is_file() and str(target.name) in out
         if target.suffix == ".pdf":
             assert target.read_bytes().startswith(b"%PDF")
+        assert "grounding: " in out  # the validator's score for what was written
         if "--source" in args:  # source 2 is lecture.pdf: volcanoes only
             body = target.read_text(encoding="utf-8").lower()
             assert "volcano" in body and "photosynthesis" not in body
+    elif args[:1] == ["ask"]:
+        assert out.startswith("- A chloroplast is an organelle") and "[Photosynthesis" in out  # notes.md, cited
     elif args[:1] == ["concepts"] and "--map" in args:
         svg = work / args[args.index("--map") + 1]
         assert "<svg" in svg.read_text(encoding="utf-8")
