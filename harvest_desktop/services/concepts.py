@@ -83,16 +83,22 @@ class ConceptsService:
 
     def write_map(self, analysis: ConceptAnalysis, path: str | Path) -> Path:
         """Write the analysed map as .png or .svg (the same layout the window draws)."""
-        from harvest_desktop.core.settings import atomic_write_bytes, atomic_write_text
-        from harvest_desktop.understand.concept_map import build_graph, to_png_bytes, to_svg
+        from harvest_desktop.understand.concept_map import build_graph
 
-        path = Path(path)
-        suffix = path.suffix.lower()
-        if suffix not in MAP_SUFFIXES:
-            raise BadInput(f"{path.name}: the map is written as .png or .svg")
-        graph = analysis.graph or build_graph(analysis.concepts, analysis.relations)
-        if suffix == ".svg":
-            atomic_write_text(path, to_svg(graph))
-        else:
-            atomic_write_bytes(path, to_png_bytes(graph))
-        return path
+        return write_graph(analysis.graph or build_graph(analysis.concepts, analysis.relations), path)
+
+
+def write_graph(graph: "ConceptGraph", path: str | Path) -> Path:
+    """The one way a concept map becomes a file, for `harvest concepts --map` and the window alike."""
+    from harvest_desktop.core.settings import atomic_write_bytes, atomic_write_text
+    from harvest_desktop.understand.concept_map import to_png_bytes, to_svg
+
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in MAP_SUFFIXES:
+        raise BadInput(f"{path.name}: the map is written as .png or .svg")
+    if suffix == ".svg":
+        atomic_write_text(path, to_svg(graph))
+    else:
+        atomic_write_bytes(path, to_png_bytes(graph))
+    return path

@@ -138,3 +138,20 @@ def test_keep_both_is_stored_in_the_library_not_the_window_state(make_app, tmp_p
         assert other.sources.get(old.id).similar_decision == "keep-both"
     finally:
         other.close()
+
+
+def test_window_and_cli_draw_one_concept_map(make_app, docs, qtbot, tmp_path, fast_embedder):
+    """The window's concepts come from the same service call as `harvest concepts`, with the same layout."""
+    app = make_app()
+    w = app.window
+    drop_files(w, [docs / "biology.md"])
+    wait_status(qtbot, w, "biology.md", "ready")
+    w.find_concepts()
+    qtbot.waitUntil(lambda: w.concepts.data is not None and bool(w.concepts.data.concepts), timeout=60000)
+    window_svg = w.concepts.export_map(tmp_path / "window.svg").read_text(encoding="utf-8")
+    analysis = app.library.concepts.analyse()  # what `harvest concepts --map` calls
+    cli_svg = app.library.concepts.write_map(analysis, tmp_path / "cli.svg").read_text(encoding="utf-8")
+    assert window_svg == cli_svg and "<svg" in cli_svg
+    assert [row[0] for row in w.concepts.data.concepts] == [c.term for c in analysis.concepts]
+    drawn = {t: (round(x, 3), round(y, 3)) for t, (x, y) in w.concepts.data.nodes.items()}
+    assert drawn == {n.term: (round(n.x, 3), round(n.y, 3)) for n in analysis.graph.nodes}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QImage, QKeySequence, QPainter, QPen, QShortcut
@@ -19,6 +20,7 @@ class ConceptData:
     nodes: dict[str, tuple[float, float]] = field(default_factory=dict)
     edges: list[tuple[str, str, str]] = field(default_factory=list)  # from, to, label
     note: str = ""
+    graph: Any = None  # the ConceptGraph the map files are written from (understand/concept_map.py)
 
 
 def concept_data(analysis) -> ConceptData:
@@ -28,7 +30,7 @@ def concept_data(analysis) -> ConceptData:
     nodes = {n.term: (n.x, n.y) for n in graph.nodes} if graph is not None else {}
     edges = [(e.source, e.target, e.label) for e in graph.edges] if graph is not None else []
     edges = [e for e in edges if e[0] in nodes and e[1] in nodes]
-    return ConceptData(rows, nodes, edges, analysis.note)
+    return ConceptData(rows, nodes, edges, analysis.note, graph)
 
 
 def compute_concepts(library, cancel, report) -> ConceptData:
@@ -206,4 +208,12 @@ class ConceptsPane(QWidget):
         path, _ = QFileDialog.getSaveFileName(self, f"Export concept map as {kind.upper()}",
                                               f"concept-map.{kind}", f"{kind.upper()} (*.{kind})")
         if path:
-            (self.map.export_png if kind == "png" else self.map.export_svg)(Path(path))
+            self.export_map(Path(path).with_suffix(f".{kind}"))
+
+    def export_map(self, path: Path) -> Path:
+        """Write the map as `harvest concepts --map` does (same layout, same renderer)."""
+        if self.data is not None and self.data.graph is not None:
+            from harvest_desktop.services.concepts import write_graph
+
+            return write_graph(self.data.graph, path)
+        return (self.map.export_png if path.suffix.lower() == ".png" else self.map.export_svg)(path)
