@@ -47,9 +47,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     setup_logging()
     if args.command in MODEL_COMMANDS:  # the model loads while the library opens
-        from harvest_desktop.index.embedder import preload
+        from harvest_desktop.services.search import preload_model
 
-        preload()
+        preload_model()
     from harvest_desktop.library import Library
 
     try:

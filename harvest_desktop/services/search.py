@@ -23,3 +23,10 @@ class SearchService:
         hits = self._ctx.index.search(query, limit)
         cancel.check()
         return hits
+
+
+def preload_model() -> None:
+    """Start loading the embedding model in the background (front ends call this early)."""
+    from harvest_desktop.index.embedder import preload
+
+    preload()
