@@ -57,17 +57,26 @@ def _qid(*parts: str) -> str:
 
 
 def _interleave_by_chapter(concepts: Sequence[MConcept]) -> list[MConcept]:
-    """Highest-scoring concept of each chapter in turn, so a bank covers every chapter."""
-    groups: "OrderedDict[str, list[MConcept]]" = OrderedDict()
-    for c in concepts:
-        groups.setdefault(c.chapter, []).append(c)
+    """The marked and defined concepts first, then the rest; within each, the best of each chapter
+    in turn, so a bank covers every chapter."""
     out: list[MConcept] = []
-    queues = [list(v) for v in groups.values()]
-    while any(queues):
-        for q in queues:
-            if q:
-                out.append(q.pop(0))
+    for wanted in (lambda c: tier(c) < 2, lambda c: tier(c) == 2):
+        groups: "OrderedDict[str, list[MConcept]]" = OrderedDict()
+        for c in concepts:
+            if wanted(c):
+                groups.setdefault(c.chapter, []).append(c)
+        queues = [sorted(v, key=lambda c: (tier(c), -c.score)) for v in groups.values()]
+        while any(queues):
+            for q in queues:
+                if q:
+                    out.append(q.pop(0))
     return out
+
+
+def tier(c: MConcept) -> int:
+    from harvest_desktop.formats.study_guide import tier as guide_tier
+
+    return guide_tier(c)
 
 
 def _strong(c: MConcept) -> bool:

@@ -15,6 +15,7 @@ from harvest_desktop.formats.material import Material, MConcept, Placed, central
 from harvest_desktop.formats.registry import FormatResult
 from harvest_desktop.formats.schema import (EXPLAINED, Claim, ConceptEdge, ConceptMap, ConceptNode, GuidePart,
                                             KeyConcept, ReviewQuestion, StudyGuide)
+from harvest_desktop.understand.analysis import GENERIC
 from harvest_desktop.understand.passages import Passage
 
 OVERVIEW_SENTENCES = 4
@@ -97,6 +98,8 @@ def tier(c: MConcept) -> int:
     """0: the book marks it (glossary, key terms); 1: the text defines it; 2: only frequent."""
     if {"glossary", "key-terms", "emphasis"} & set(c.signals):
         return 0
+    if " " not in c.key and c.key in GENERIC:  # "result", "view": defined in passing, not a key idea
+        return 2
     if "defined" in c.signals or (c.definition is not None and c.definition_kind != EXPLAINED):
         return 1
     return 2
@@ -107,7 +110,7 @@ def pick_key_concepts(concepts: Sequence[MConcept], n: int, floor: int = 4) -> l
     a small floor when the text marks and defines too few."""
     ranked = sorted(concepts, key=lambda c: (tier(c), c.definition is None, -c.score))
     strong = [c for c in ranked if tier(c) < 2][:n]
-    weak = [c for c in ranked if tier(c) == 2][: max(0, floor - len(strong))]
+    weak = [c for c in ranked if tier(c) == 2 and c.definition is not None][: max(0, floor - len(strong))]
     return sorted(strong + weak, key=lambda c: (tier(c), -c.score))
 
 

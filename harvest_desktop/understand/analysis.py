@@ -295,6 +295,7 @@ toward towards two under unless until up upon us use used uses using usually ver
 what whatever when where whereas whether which while who whom whose why will with within without would
 yet you your yours first second third fourth many much various certain called known example examples
 e.g i.e etc see chapter section figure table page pages also include includes including new old
+three four five six seven eight nine ten eleven twelve twenty hundred thousand million billion
 """.split())
 # Words that are rarely a key concept on their own, whatever their frequency.
 GENERIC = frozenset("""
@@ -357,11 +358,11 @@ def _candidates(sentence: str) -> Iterable[tuple[str, str]]:
 _DEF_SUBJECT = re.compile(
     r"^(?:(?:In|For)\s+[^,]{2,40},\s+)?(?:An?|The)?\s*(?P<term>[A-Za-z][\w\-']*(?:\s+[\w\-']+){0,3}?)\s*"
     r"(?:\([^)]{1,60}\)\s*)?,?\s*(?:is|are)\s+(?:defined\s+as|called|known\s+as|(?:an?|the)\s+"
-    r"(?:\w+\s+){0,6}?(?:that|which|who|in\s+which|by\s+which|of|where|whose|used|for|with|consisting|"
-    r"made|found|between|to)\b)", re.I)
+    r"(?:\w+\s+){0,6}?(?:that|which|who|in\s+which|by\s+which|whereby|where|whose|used|consisting|made|found)\b|"
+    r"(?:an?|the)\s+(?:\w+\s+){0,2}?(?:of|for|between|with)\b)", re.I)
 _DEF_VERB = re.compile(
     r"^(?:An?|The)?\s*(?P<term>[A-Za-z][\w\-']*(?:\s+[\w\-']+){0,3}?)\s*(?:\([^)]{1,60}\)\s*)?,?\s*"
-    r"(?:refers?\s+to|is\s+defined\s+as|are\s+defined\s+as|means|denotes|is\s+the\s+(?:term|name)\s+"
+    r"(?:refers?\s+to|is\s+defined\s+as|are\s+defined\s+as|means(?!\s+to\b)|denotes|is\s+the\s+(?:term|name)\s+"
     r"(?:for|given\s+to)|describes?\s+(?:the|a|an|how))\b", re.I)
 _DEF_CALLED = re.compile(
     r"\b(?:is|are|was|were|be)\s+(?:often\s+|also\s+|usually\s+|commonly\s+|sometimes\s+)?(?:called|termed|"
@@ -393,8 +394,11 @@ def defined_terms(sentence: str) -> list[tuple[str, int]]:
 
 _SUBJ = r"^(?:an?\s+|the\s+)?(?P<term>[^,;:()]{1,70}?)\s*(?:\([^)]{1,60}\)\s*)?,?\s*"
 _BROAD = (
-    (0, re.compile(_SUBJ + r"(?:refers?\s+to|is\s+defined\s+as|are\s+defined\s+as|means|denotes)\b", re.I)),
-    (1, re.compile(_SUBJ + r"(?:is|are)\s+(?:an?|the|any|one)\s+", re.I)),
+    (0, re.compile(_SUBJ + r"(?:refers?\s+to|is\s+defined\s+as|are\s+defined\s+as|means(?!\s+to\b)|denotes)\b",
+                   re.I)),
+    (1, re.compile(_SUBJ + r"(?:is|are)\s+(?:an?|the|any|one)\s+(?:(?:[\w\-']+\s+){0,5}?(?:that|which|who|whose|"
+                   r"where|in\s+which|by\s+which|used|consisting|made|found|whereby)\b|(?:[\w\-']+\s+){0,2}?"
+                   r"(?:of|for|between|with)\b)", re.I)),
     (2, re.compile(r"^(?:an?\s+|the\s+)?(?P<term>[^,;:()]{1,70}?),\s+(?:an?|the)\s+[^,]{6,120},", re.I)),
 )
 
