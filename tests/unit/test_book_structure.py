@@ -223,3 +223,19 @@ def test_markdown_and_html_hand_on_the_same_shape(tmp_path):
         assert [b.kind for b in doc.blocks if b.text.startswith("Figure 1.1")] == ["caption"]
         assert [b.kind for b in doc.blocks if b.text.startswith("Author, A.")] == ["reference"]
     assert shapes[0] == shapes[1]
+
+
+def test_character_rectangles_path_gives_the_same_book(book, pdf_with_outline, tmp_path, monkeypatch):
+    """Pages whose text indices cannot be trusted (characters outside the BMP) are read through
+    pdfium's text rectangles instead; the book comes out the same."""
+    from harvest_desktop.acquire import pdf_layout
+
+    doc, truth = pdf_with_outline
+    path = tmp_path / "again.pdf"
+    write_pdf(book, path, outline=True)
+    monkeypatch.setattr(pdf_layout, "_text_lines", lambda *a, **k: None)
+    again = read_file(path)
+    assert _headings(again) == _headings(doc)
+    text = again.text
+    found = sum(1 for s, _p in truth.sentences if s in text)
+    assert found / len(truth.sentences) >= 0.98
