@@ -116,6 +116,7 @@ class Truth:
     tables: list[str] = field(default_factory=list)  # each table as rows of " | "-joined cells
     glossary: list[tuple[str, str]] = field(default_factory=list)
     list_items: list[str] = field(default_factory=list)
+    footnotes: list[str] = field(default_factory=list)
     references: list[str] = field(default_factory=list)
     running: list[str] = field(default_factory=list)  # every running head / footer string printed
     hyphenated: list[str] = field(default_factory=list)  # words split at a line end (as they should read)
@@ -227,6 +228,7 @@ class _PdfWriter:
         self.bm = 0
         self.col_top = _TOP
         self.col_top_page = 0
+        self.in_paragraph: Para | None = None
 
     # page furniture
     def _furniture(self) -> None:
@@ -247,6 +249,13 @@ class _PdfWriter:
         self.truth.running.append(foot)
 
     def new_page(self) -> None:
+        if self.in_paragraph is not None and self.page % 3 == 0 and len(self.cols) == 1:
+            # a footnote at the foot of a page a paragraph runs off: it sits between the two halves
+            note = (f"{len(self.truth.footnotes) + 1} See the appendix for the "
+                    f"{self.in_paragraph.sentences[0].split()[0].lower()} data.")
+            self.c.setFont("Times-Roman", 8)
+            self.c.drawString(_LEFT, 64, note)
+            self.truth.footnotes.append(note)
         self._furniture()
         self.c.showPage()
         self.page += 1
@@ -382,6 +391,7 @@ class _PdfWriter:
             pos += len(s.split())
         word_no = 0
         start_page = None
+        self.in_paragraph = para
         for li, (line, hyph) in enumerate(lines):
             self._advance(_LEAD)
             x0, x1 = self.cols[self.col]
@@ -398,6 +408,7 @@ class _PdfWriter:
                 self.truth.hyphenated.append(hyph)
                 word_no += 0  # the tail's word is counted on the next line
             self.y -= _LEAD
+        self.in_paragraph = None
         if start_page is not None and start_page != self.page:
             self.truth.joined_across_pages += 1
             self.truth.spanning.append(para.sentences[0])

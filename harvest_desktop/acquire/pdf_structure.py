@@ -23,6 +23,7 @@ _NUMBERING = re.compile(r"^(?:(chapter|part|unit|section|appendix|lesson|module|
 _LABEL_ONLY = re.compile(r"^(chapter|part|unit|appendix|lesson|module|book)\s+([0-9]+|[ivxlcdm]+|[a-z])\.?$", re.I)
 _BULLET = re.compile(r"^(?:[•▪◦●■□○‣∙·\-–—*✓✔➢►]|\(?[0-9]{1,2}[.)]|\(?[a-z][.)]|\([ivx]+\))\s+")
 _BULLET_SYMBOL = re.compile(r"^[•▪◦●■□○‣∙·\-–—*✓✔➢►]\s+")
+_FOOTNOTE = re.compile(r"^(?:\d{1,3}\.?|[*†‡§¶¹²³])\s*[A-Z(“\"]")
 _SENTENCE_END = (".", "?", "!", ":", ";", "”", "\"", "’", ")", "]")
 _COMPOUND_PREFIXES = {"self", "well", "ex", "all", "cross", "half", "non", "quasi", "semi", "anti", "co",
                       "multi", "pre", "post", "re", "long", "short", "high", "low", "first", "second",
@@ -672,6 +673,8 @@ def build_blocks(pages: list[PageLayout], outline: list[tuple[int, str, int | No
                     kind = para.kind
                     if kind == "paragraph" and is_caption(text):
                         kind = "caption"
+                    elif kind == "paragraph" and para.lines[0].size < body * 0.92 and _FOOTNOTE.match(text):
+                        kind = "footnote"
                     if kind == "paragraph":
                         indent_votes[para.indented] += 1
                     uses_indents = indent_votes[True] >= 3 and indent_votes[True] >= 0.25 * sum(indent_votes.values())
@@ -709,7 +712,7 @@ def build_blocks(pages: list[PageLayout], outline: list[tuple[int, str, int | No
                     if kind == "paragraph":
                         open_para = block
                         open_last = para
-                    if kind not in ("caption", "sidebar"):
+                    if kind not in ("caption", "sidebar", "footnote"):
                         first_in_column = False
         for lv, title, _y in pending_outline:
             blocks.append(Block(title, "heading", lv, pageno))

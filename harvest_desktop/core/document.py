@@ -19,12 +19,13 @@ from typing import Any
 #   term        a glossary / key-terms entry: `term` holds the term, `text` is "term: definition"
 #               (see Block.definition)
 #   reference   one entry of a references / bibliography / further-reading list
+#   footnote    a note printed at the foot of a page (PDF), kept out of the running text
 # Study features quiz and define only from paragraph, list_item, quote and term blocks: never from
 # headings, captions, sidebars' labels, tables or references (see TEXT_KINDS / NOT_PROSE_KINDS).
 BLOCK_KINDS = ("heading", "paragraph", "list_item", "quote", "code", "table", "caption", "sidebar",
-               "term", "reference")
+               "term", "reference", "footnote")
 TEXT_KINDS = frozenset({"paragraph", "list_item", "quote"})  # the running text
-NOT_PROSE_KINDS = frozenset({"heading", "caption", "table", "reference", "code"})
+NOT_PROSE_KINDS = frozenset({"heading", "caption", "table", "reference", "code", "footnote"})
 
 
 @dataclass

@@ -15,7 +15,8 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(\[])")
 # What a chunk holds, from its blocks' kinds: running text never shares a chunk with a caption,
 # a boxed sidebar, a table, glossary entries or a reference list.
 CHUNK_KINDS = {"paragraph": "text", "list_item": "text", "quote": "text", "code": "text", "table": "table",
-               "caption": "caption", "sidebar": "sidebar", "term": "glossary", "reference": "references"}
+               "caption": "caption", "sidebar": "sidebar", "term": "glossary", "reference": "references",
+               "footnote": "notes"}
 
 
 @dataclass
@@ -27,7 +28,7 @@ class ChunkSpec:
     start: int
     end: int
     page_end: int | None = None  # page of the last character
-    kind: str = "text"  # text (prose, lists, code) | caption | sidebar | table | glossary | references
+    kind: str = "text"  # text (prose, lists, code) | caption | sidebar | table | glossary | references | notes
 
 
 def chunk_document(doc: Document, target: int = TARGET_CHARS, hard_max: int = MAX_CHARS) -> list[ChunkSpec]:

@@ -121,6 +121,7 @@ def test_captions_sidebars_and_glossary_are_marked_not_mixed_into_prose(pdf_with
     assert [b.text for b in doc.blocks if b.kind == "list_item"] == ["\u2022 " + x for x in truth.list_items] \
         or [b.text for b in doc.blocks if b.kind == "list_item"] == truth.list_items
     assert [b.text for b in doc.blocks if b.kind == "reference"] == truth.references
+    assert truth.footnotes and [b.text for b in doc.blocks if b.kind == "footnote"] == truth.footnotes
 
 
 def test_chunks_carry_section_path_page_range_and_kind(pdf_with_outline):
