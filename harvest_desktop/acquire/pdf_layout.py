@@ -320,6 +320,9 @@ def _frames(page, width: float, height: float, limit: int = 600) -> list[tuple[f
     if n > limit * 4:
         return out  # a vector drawing, not a page of text with a few boxes
     fl, fb, fr, ft = ctypes.c_float(), ctypes.c_float(), ctypes.c_float(), ctypes.c_float()
+    fill_mode, stroke = ctypes.c_int(), ctypes.c_int()
+    rgba = [ctypes.c_uint() for _ in range(4)]
+    rgba_refs = [ctypes.byref(x) for x in rgba]
     seen = 0
     for j in range(n):
         obj = c.FPDFPage_GetObject(page.raw, j)
@@ -332,6 +335,18 @@ def _frames(page, width: float, height: float, limit: int = 600) -> list[tuple[f
             continue
         w, h = fr.value - fl.value, ft.value - fb.value
         if w < 0.25 * width or h < 24 or w * h > 0.7 * width * height:
+            continue
+        # a frame is a rectangle, square or with rounded corners: a few segments, not a drawing
+        if c.FPDFPath_CountSegments(obj) > 24:
+            continue
+        # ... and one you can see: stroked, or filled with something other than white
+        if not c.FPDFPath_GetDrawMode(obj, ctypes.byref(fill_mode), ctypes.byref(stroke)):
+            continue
+        visible = bool(stroke.value)
+        if not visible and fill_mode.value:
+            if c.FPDFPageObj_GetFillColor(obj, *rgba_refs):
+                visible = rgba[3].value > 0 and min(rgba[0].value, rgba[1].value, rgba[2].value) < 250
+        if not visible:
             continue
         out.append((fl.value, fb.value, fr.value, ft.value))
     return out
