@@ -242,7 +242,9 @@ def preload() -> None:
         except Exception:  # the caller that needs the model gets the error itself
             log.debug("preloading the embedding model failed", exc_info=True)
 
-    threading.Thread(target=load, name="harvest-model-preload", daemon=True).start()
+    # Not a daemon: a process that ends while onnxruntime is still building its session aborts
+    # ("terminate called without an active exception"), so exit waits for the load to finish.
+    threading.Thread(target=load, name="harvest-model-preload", daemon=False).start()
 
 
 def embed_texts(
