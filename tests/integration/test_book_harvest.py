@@ -21,7 +21,7 @@ def test_book_chunks_in_the_library(library, tmp_path):
     for c in body:
         assert c.heading_path.startswith("Chapter ") or c.heading_path == "References", c.heading_path
         assert c.page_end is not None and c.page_end >= c.page
-        assert c.kind in ("text", "caption", "sidebar", "table", "glossary", "references")
+        assert c.kind in ("text", "caption", "sidebar", "table", "glossary", "references", "notes")
         assert (c.kind == "references") == (c.heading_path == "References")
         for running in truth.running:
             assert running not in c.text
