@@ -6,9 +6,11 @@ store or nowhere.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
-from dataclasses import dataclass
+import re
+from dataclasses import asdict, dataclass
 
 from harvest_desktop.core.errors import KnownError
 
@@ -50,11 +52,29 @@ def provider(key: str) -> Provider:
     for p in PROVIDERS:
         if p.key == key:
             return p
-    raise KnownError(f"unknown provider '{key}'", hint="choose one of: " + ", ".join(p.key for p in PROVIDERS))
+    if key.startswith(ENDPOINT_PREFIX):
+        ep = find_endpoint(key[len(ENDPOINT_PREFIX):])
+        if ep is not None:
+            return Provider(key, ep.name, True, f"Optional API key for {ep.base_url}.")
+    names = [p.key for p in PROVIDERS] + [e.name for e in endpoints()]
+    raise KnownError(f"unknown provider '{key}'", hint="choose one of: " + ", ".join(names))
+
+
+# The allow-list: the stores known to keep secrets encrypted under the person's login.
+# "module:Class" of keyring backends; anything else (files, plaintext, null, fail, unknown
+# third-party backends) is refused. Tests add their in-memory store here explicitly.
+TRUSTED_BACKENDS: set[str] = {
+    "keyring.backends.SecretService:Keyring",  # GNOME Keyring / KeePassXC over Secret Service
+    "keyring.backends.libsecret:Keyring",  # the same stores through libsecret
+    "keyring.backends.kwallet:DBusKeyring",  # KWallet 5
+    "keyring.backends.kwallet:DBusKeyringKWallet4",
+    "keyring.backends.macOS:Keyring",  # macOS Keychain
+    "keyring.backends.Windows:WinVaultKeyring",  # Windows Credential Locker
+}
 
 
 def _insecure_reason(backend: object) -> str | None:
-    """Why a backend is not acceptable, or None when it is."""
+    """Why a backend is not acceptable, or None when it is on the allow-list."""
     cls = type(backend)
     module = cls.__module__
     name = cls.__name__
@@ -64,13 +84,12 @@ def _insecure_reason(backend: object) -> str | None:
             return "no key store is available"
         # The chainer writes to the highest-priority backend that accepts the key.
         return _insecure_reason(inner[0])
-    if module == "keyring.backends.fail" or module == "keyring.backends.null":
+    if module in ("keyring.backends.fail", "keyring.backends.null"):
         return "no key store is available"
-    if module.startswith("keyrings.alt"):
-        # File-based stores: plaintext, or encrypted with a password typed into a terminal.
-        return f"the only key store found ({name}) keeps keys in a file"
-    if "plaintext" in name.lower() or "plaintext" in module.lower():
-        return f"the only key store found ({name}) keeps keys in plain text"
+    if f"{module}:{name}" not in TRUSTED_BACKENDS:
+        if module.startswith("keyrings.alt") or "plaintext" in name.lower() or "file" in module.lower():
+            return f"the only key store found ({name}) keeps keys in a file"
+        return f"the key store found ({name}) is not one Harvest knows to be secure"
     try:
         if float(getattr(backend, "priority", 1)) <= 0:
             return f"the key store found ({name}) is disabled on this system"
@@ -172,3 +191,165 @@ def clear_key(provider_key: str) -> None:
 def ollama_url() -> str:
     """The Ollama server to use: the stored address, OLLAMA_HOST, or the local default."""
     return get_key("ollama") or os.environ.get("OLLAMA_HOST") or DEFAULT_OLLAMA_URL
+
+
+# -- masked display --------------------------------------------------------------------------
+def masked(value: str | None) -> str:
+    """What the UI and CLI may show of a key: its last four characters, never more."""
+    if not value:
+        return ""
+    value = value.strip()
+    if len(value) < 12:
+        return "••••"  # too short to show any of it safely
+    return "••••" + value[-4:]
+
+
+def where_kept() -> str:
+    """The key store's name, for `harvest keys list` and the Keys pane."""
+    ok, _ = secure_backend()
+    if not ok:
+        return "nowhere (no secure key store)"
+    try:
+        import keyring
+
+        return _describe(keyring.get_keyring())
+    except Exception:
+        return "system key store"
+
+
+# -- custom OpenAI-compatible endpoints -----------------------------------------------------
+# The name, address and model are not secret and live in endpoints.json in the data folder;
+# an endpoint's optional key lives in the key store under "endpoint:NAME".
+ENDPOINT_PREFIX = "endpoint:"
+_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,39}$")
+RESERVED = {"auto", "builtin", "ollama", "openai", "anthropic", "gemini", "local", "offline"}
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    name: str
+    base_url: str
+    model: str = ""
+
+    @property
+    def key_name(self) -> str:
+        return ENDPOINT_PREFIX + self.name
+
+    @property
+    def is_local(self) -> bool:
+        """On this computer (loopback): free, private, allowed in local-only mode."""
+        from urllib.parse import urlsplit
+
+        host = (urlsplit(self.base_url).hostname or "").lower()
+        return host in ("localhost", "::1") or host.startswith("127.")
+
+
+def _endpoints_path():
+    from harvest_desktop.core import paths
+
+    return paths.data_dir() / "endpoints.json"
+
+
+def endpoints() -> list[Endpoint]:
+    path = _endpoints_path()
+    if not path.exists():
+        return []
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        return [Endpoint(str(e["name"]), str(e["base_url"]), str(e.get("model") or "")) for e in raw["endpoints"]]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise KnownError(f"{path}: the endpoint list cannot be read ({exc.__class__.__name__})",
+                         hint="fix or delete the file, then add the endpoints again") from None
+
+
+def find_endpoint(name: str) -> Endpoint | None:
+    name = name.strip().lower()
+    for e in endpoints():
+        if e.name == name:
+            return e
+    return None
+
+
+def add_endpoint(name: str, base_url: str, model: str = "") -> Endpoint:
+    """Add or replace an OpenAI-compatible server (LM Studio, llama.cpp, vLLM, LocalAI, OpenRouter)."""
+    from urllib.parse import urlsplit
+
+    from harvest_desktop.core.settings import atomic_write_text
+
+    name = name.strip().lower()
+    if not _NAME_RE.match(name) or name in RESERVED:
+        raise KnownError(f"'{name}' cannot name an endpoint",
+                         hint="use lower-case letters, digits, '-', '_' or '.', and not " + ", ".join(sorted(RESERVED)))
+    parts = urlsplit(base_url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise KnownError(f"'{base_url}' is not an http(s) address",
+                         hint="for example http://127.0.0.1:8080/v1")
+    if parts.username or parts.password:
+        raise KnownError("the address must not carry a user name or password",
+                         hint="store the key with `harvest keys set " + name + "` instead")
+    ep = Endpoint(name, base_url.strip().rstrip("/"), model.strip())
+    others = [e for e in endpoints() if e.name != name]
+    data = {"endpoints": [asdict(e) for e in others + [ep]]}
+    atomic_write_text(_endpoints_path(), json.dumps(data, indent=2))
+    return ep
+
+
+def remove_endpoint(name: str) -> bool:
+    from harvest_desktop.core.settings import atomic_write_text
+
+    name = name.strip().lower()
+    current = endpoints()
+    kept = [e for e in current if e.name != name]
+    if len(kept) == len(current):
+        return False
+    atomic_write_text(_endpoints_path(), json.dumps({"endpoints": [asdict(e) for e in kept]}, indent=2))
+    try:
+        if secure_backend()[0]:
+            import keyring
+            from keyring.errors import PasswordDeleteError
+
+            try:
+                keyring.delete_password(SERVICE, ENDPOINT_PREFIX + name)
+            except PasswordDeleteError:
+                pass
+    except Exception as exc:
+        log.warning("could not remove the endpoint's key: %s", exc.__class__.__name__)
+    return True
+
+
+def resolve_key_name(name: str) -> str:
+    """'openai' stays 'openai'; an endpoint's name becomes its key-store name."""
+    name = name.strip().lower()
+    if any(p.key == name for p in PROVIDERS) or name.startswith(ENDPOINT_PREFIX):
+        return name
+    if find_endpoint(name) is not None:
+        return ENDPOINT_PREFIX + name
+    provider(name)  # raises the "unknown provider" message
+    return name
+
+
+@dataclass(frozen=True)
+class KeyEntry:
+    """One row of `harvest keys list` and the Keys pane: never the value itself."""
+
+    name: str
+    label: str
+    is_set: bool
+    tail: str
+    where: str
+    base_url: str = ""
+    model: str = ""
+
+
+def list_keys() -> list[KeyEntry]:
+    where = where_kept()
+    rows = []
+    for p in PROVIDERS:
+        value = get_key(p.key)
+        tail = (masked(value) if p.secret else value or "") if value else ""
+        rows.append(KeyEntry(p.key, p.label, bool(value), tail, where if value else ""))
+    for e in endpoints():
+        value = get_key(e.key_name)
+        rows.append(KeyEntry(e.name, f"Endpoint {e.name}", bool(value), masked(value) if value else "",
+                             where if value else "", e.base_url, e.model))
+    return rows

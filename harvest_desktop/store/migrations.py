@@ -176,6 +176,54 @@ MIGRATIONS: list[str] = [
         DELETE FROM sync_item WHERE kind = 'output' AND local_id = old.id;
     END;
     """,
+    # 6 -> 7: the AI gateway's answer cache (exact and semantic) and its usage ledger. Neither ever
+    # holds an API key: requests are stored as hashes, answers as the text the model returned.
+    """
+    CREATE TABLE ai_cache (
+        id INTEGER PRIMARY KEY,
+        exact_key TEXT NOT NULL UNIQUE,
+        format TEXT NOT NULL,
+        source_key TEXT NOT NULL,
+        source_fingerprint TEXT NOT NULL,
+        source_ids TEXT NOT NULL DEFAULT '[]',
+        provider TEXT NOT NULL,
+        model TEXT NOT NULL,
+        embedding BLOB,
+        response TEXT NOT NULL,
+        tokens_in INTEGER NOT NULL DEFAULT 0,
+        tokens_out INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL DEFAULT '',
+        hits INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX ix_ai_cache_format_sources ON ai_cache(format, source_key);
+
+    CREATE TABLE ai_cache_source (
+        cache_id INTEGER NOT NULL REFERENCES ai_cache(id) ON DELETE CASCADE,
+        source_id INTEGER NOT NULL,
+        PRIMARY KEY (cache_id, source_id)
+    );
+    CREATE INDEX ix_ai_cache_source_source ON ai_cache_source(source_id);
+
+    CREATE TABLE ai_usage (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        format TEXT NOT NULL DEFAULT '',
+        provider TEXT NOT NULL,
+        model TEXT NOT NULL DEFAULT '',
+        route_reason TEXT NOT NULL DEFAULT '',
+        tokens_in INTEGER NOT NULL DEFAULT 0,
+        tokens_out INTEGER NOT NULL DEFAULT 0,
+        est_tokens_in INTEGER,
+        estimated_cost REAL,
+        actual_cost REAL,
+        latency_ms REAL NOT NULL DEFAULT 0,
+        first_token_ms REAL,
+        cached INTEGER NOT NULL DEFAULT 0,
+        outcome TEXT NOT NULL,
+        error TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX ix_ai_usage_at ON ai_usage(at);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -94,3 +94,54 @@ class IndexState(SQLModel, table=True):
     name: str = Field(primary_key=True)
     value: str
 
+
+
+class AiCacheEntry(SQLModel, table=True):
+    """A stored model answer; found again by exact request hash or by request similarity."""
+
+    __tablename__ = "ai_cache"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    exact_key: str
+    format: str
+    source_key: str  # hash of the sorted source ids
+    source_fingerprint: str  # hash of those sources' content hashes: changes when a text changes
+    source_ids: str = "[]"
+    provider: str
+    model: str
+    embedding: Optional[bytes] = None  # float32, L2-normalised embedding of the request
+    response: str
+    tokens_in: int = 0
+    tokens_out: int = 0
+    created_at: str = ""
+    hits: int = 0
+
+
+class AiCacheSource(SQLModel, table=True):
+    __tablename__ = "ai_cache_source"
+
+    cache_id: int = Field(primary_key=True, foreign_key="ai_cache.id")
+    source_id: int = Field(primary_key=True)
+
+
+class AiUsage(SQLModel, table=True):
+    """One line of the usage ledger: every generation attempt, cached or not."""
+
+    __tablename__ = "ai_usage"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    at: str
+    format: str = ""
+    provider: str
+    model: str = ""
+    route_reason: str = ""
+    tokens_in: int = 0
+    tokens_out: int = 0
+    est_tokens_in: Optional[int] = None  # the pre-flight count, to track the estimate's error
+    estimated_cost: Optional[float] = None
+    actual_cost: Optional[float] = None
+    latency_ms: float = 0.0
+    first_token_ms: Optional[float] = None
+    cached: bool = False
+    outcome: str = "ok"  # ok | cached | failed | cancelled | partial | blocked
+    error: str = ""

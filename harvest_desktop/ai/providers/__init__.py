@@ -1,0 +1,1 @@
+"""Providers behind one small protocol: complete, stream, count tokens, price."""
