@@ -44,6 +44,8 @@ def money(value: float | None) -> str:
         return "unknown"
     if value == 0:
         return "$0"
+    if value < 0.0001:
+        return f"${value:.6f}"
     if value < 0.01:
         return f"${value:.4f}"
     return f"${value:.2f}"

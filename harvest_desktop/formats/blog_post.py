@@ -138,10 +138,11 @@ def build(text: str, prep: Prepared, sources: Mapping[int, Mapping[str, Any]], *
           route_reason: str):
     """Validate the model's answer against the schema and turn it into the stored content."""
     from harvest_desktop.formats.registry import FormatResult
+    from harvest_desktop.formats.schema import BlogPost, BlogSection, Claim, SourceRef
 
     data = _parse_json(text) or _parse_markdown(text)
     n_passages = len(prep.passages)
-    sections = []
+    sections: list[BlogSection] = []
     cited: set[int] = set()
     for sec in data.get("sections") or []:
         if not isinstance(sec, dict):
@@ -153,32 +154,36 @@ def build(text: str, prep: Prepared, sources: Mapping[int, Mapping[str, Any]], *
             if not isinstance(para, dict):
                 continue
             body = " ".join(str(para.get("text") or "").split())
-            nums = [int(n) for n in (para.get("passages") or []) if isinstance(n, (int, float, str))
-                    and str(n).strip().isdigit() and 1 <= int(n) <= n_passages]
+            raw = para.get("passages") or []
+            nums = [int(n) for n in (raw if isinstance(raw, list) else [])
+                    if str(n).strip().isdigit() and 1 <= int(n) <= n_passages]
             nums += [int(n) for grp in _MARKER.findall(body) for n in grp.split(",") if 1 <= int(n) <= n_passages]
             body = _MARKER.sub("", body).strip()
             if not body:
                 continue
             nums = sorted(set(nums))
             cited.update(nums)
-            paras.append({"text": body, "citations": [_citation(n, prep.passages[n - 1]) for n in nums]})
+            paras.append(Claim(text=body, citations=[_citation(prep.passages[n - 1]) for n in nums]))
         if paras:
-            sections.append({"heading": " ".join(str(sec.get("heading") or "").split()), "paragraphs": paras})
+            sections.append(BlogSection(heading=" ".join(str(sec.get("heading") or "").split()), paragraphs=paras))
     if not sections:
         raise KnownError("the model's answer held no usable article",
                          hint="try again, force a fresh run, or choose a larger model")
     title = " ".join(str(data.get("title") or "").split()) or "Blog post: " + prep.passages[0].source_name
-    used_sources = sorted({prep.passages[n - 1].source_id for n in cited} or {p.source_id for p in prep.passages})
-    source_list = [_source(sid, sources.get(sid, {}), prep) for sid in used_sources]
-    content = {"kind": KEY, "title": title, "sections": sections, "sources": source_list,
-               "uncited_paragraphs": sum(1 for s in sections for p in s["paragraphs"] if not p["citations"])}
-    return FormatResult(title=title, content=content, markdown=render_markdown(content), engine=engine,
+    used = sorted({prep.passages[n - 1].source_id for n in cited} or {p.source_id for p in prep.passages})
+    post = BlogPost(title=title, sections=sections,
+                    sources=[SourceRef.from_dict(_source(sid, sources.get(sid, {}), prep)) for sid in used])
+    content = post.to_dict()
+    content["kind"] = KEY
+    return FormatResult(title=title, content=content, markdown=render_markdown(post), engine=engine,
                         route_reason=route_reason)
 
 
-def _citation(n: int, p: Passage) -> dict:
-    return {"passage": n, "source_id": p.source_id, "title": p.source_name, "page": p.page,
-            "section": p.heading_path, "quote": " ".join(p.text.split())[:200]}
+def _citation(p: Passage):
+    from harvest_desktop.formats.schema import Citation
+
+    return Citation(passage=p.chunk_id, source_id=p.source_id, title=p.source_name, page=p.page,
+                    section=p.heading_path, quote=" ".join(p.text.split())[:200])
 
 
 def _source(sid: int, meta: Mapping[str, Any], prep: Prepared) -> dict:
@@ -188,32 +193,29 @@ def _source(sid: int, meta: Mapping[str, Any], prep: Prepared) -> dict:
             "file": meta.get("file"), "license": meta.get("license")}
 
 
-def render_markdown(content: Mapping[str, Any]) -> str:
-    """Markdown with numbered citations and a Sources list; built from the structured content only."""
+def render_markdown(post) -> str:
+    """Markdown with footnoted citations and a Sources list, built from the structured content only."""
     order: dict[tuple, int] = {}
     notes: list[str] = []
-    out = [f"# {content['title']}", ""]
-    for sec in content["sections"]:
-        if sec["heading"]:
-            out += [f"## {sec['heading']}", ""]
-        for para in sec["paragraphs"]:
+    out = [f"# {post.title}", ""]
+    for sec in post.sections:
+        if sec.heading:
+            out += [f"## {sec.heading}", ""]
+        for para in sec.paragraphs:
             marks = []
-            for c in para["citations"]:
-                key = (c["source_id"], c["page"], c["section"], c["passage"])
+            for c in para.citations:
+                key = (c.source_id, c.passage)
                 if key not in order:
                     order[key] = len(order) + 1
-                    where = c["title"] + (f", p. {c['page']}" if c["page"] else "") + \
-                        (f", § {c['section'].split(' > ')[-1]}" if c["section"] else "")
-                    notes.append(f"[^{order[key]}]: {where}: “{c['quote']}”")
+                    notes.append(f"[^{order[key]}]: {c.label()[1:-1]}: “{c.quote}”")
                 marks.append(f"[^{order[key]}]")
-            out += [para["text"] + ("" if not marks else " " + "".join(marks)), ""]
+            out += [para.text + ("" if not marks else " " + "".join(marks)), ""]
     if notes:
-        out += ["---", ""] + notes + [""]
+        out += notes + [""]
     out += ["## Sources", ""]
-    for s in content["sources"]:
-        bits = [s["title"] or f"source {s['source_id']}"]
-        bits += [v for v in (s.get("author"), s.get("site"), s.get("date")) if v]
-        loc = s.get("url") or s.get("file")
+    for s in post.sources:
+        bits = [s.title or f"source {s.source_id}"] + [v for v in (s.author, s.site, s.date) if v]
+        loc = s.url or s.file
         out.append("- " + ", ".join(bits) + (f" <{loc}>" if loc else ""))
     return "\n".join(out).rstrip() + "\n"
 
