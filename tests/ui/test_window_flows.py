@@ -132,8 +132,13 @@ def _all_text(widget: QWidget) -> str:
     return " ".join(label.text() for label in widget.findChildren(QLabel))
 
 
-def test_keys_pane_with_secure_store(make_app, qtbot, restore_keyring):
+def test_keys_pane_with_secure_store(make_app, qtbot, restore_keyring, monkeypatch):
+    from harvest_desktop.ai import keys
+
     backend = MemoryKeyring()
+    # Only stores on the allow-list are used; this in-memory stand-in is added for the test.
+    monkeypatch.setattr(keys, "TRUSTED_BACKENDS",
+                        keys.TRUSTED_BACKENDS | {f"{MemoryKeyring.__module__}:{MemoryKeyring.__name__}"})
     keyring.set_keyring(backend)
     app = make_app()
     pane = app.window.keys

@@ -125,6 +125,7 @@ def collect(stream: Iterator[Delta], cancel: CancelToken, on_text=None) -> Compl
         if d.done:
             last = d
             finished = True
+    cancel.check()  # a stream that ended because of a cancel is a cancel, not a failure
     if not finished:
         raise ProviderError("stream", "dropped", "the answer stopped before it was finished")
     return Completion("".join(parts), last.tokens_in or 0, last.tokens_out or 0, "",

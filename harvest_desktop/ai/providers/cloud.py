@@ -243,6 +243,8 @@ def classify(provider: str, exc: BaseException) -> ProviderError:
     if any(w in low for w in ("peer closed", "incomplete chunked", "incomplete message", "reset by peer",
                               "remoteprotocolerror", "server disconnected")) or name == "MidStreamFallbackError":
         return ProviderError(provider, "dropped", "the connection dropped mid-answer", status=status)
+    if "connection error" in low or "connection refused" in low or "all connection attempts failed" in low:
+        return ProviderError(provider, "unreachable", "the server could not be reached")
     if name in ("AuthenticationError", "PermissionDeniedError") or status in (401, 403):
         if any(w in low for w in _CREDIT_WORDS):
             return ProviderError(provider, "credit", "no credit left on this account", status=status)
@@ -257,7 +259,8 @@ def classify(provider: str, exc: BaseException) -> ProviderError:
     if name in ("APIConnectionError", "ConnectError", "RemoteProtocolError", "ServiceUnavailableError") \
             and status in (None, 500, 503):
         if any(w in low for w in ("connection refused", "connecterror", "name or service", "nodename",
-                                  "all connection attempts failed", "failed to establish", "connect call failed")):
+                                  "all connection attempts failed", "failed to establish", "connect call failed",
+                                  "connection error")):
             return ProviderError(provider, "unreachable", "the server could not be reached")
         if any(w in low for w in ("peer closed", "incomplete", "remoteprotocolerror", "chunked", "reset by peer")):
             return ProviderError(provider, "dropped", "the connection dropped mid-answer")
