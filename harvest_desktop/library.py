@@ -109,6 +109,9 @@ class Library:
         return self.generation.generate(fmt, engine=engine, source_ids=source_ids, cancel=cancel,
                                         progress=progress, **options).output
 
+    def route(self, fmt: str, **kw):  # -> ai.router.Plan
+        return self.generation.route(fmt, **kw)
+
     def ask(self, question: str, *, source_ids: Sequence[int] | None = None, cancel: CancelToken = NEVER):
         return self.generation.ask(question, source_ids=source_ids, cancel=cancel)
 

@@ -62,13 +62,20 @@ class Gateway:
                  ollama_probe_timeout_s: float = 1.0) -> None:
         self.db = db
         self.monthly_budget_usd = monthly_budget_usd
-        self.policy = policy or load_policy()
+        self._policy = policy
         self.cache = AnswerCache(db, embed)
         self.breakers = breakers or Breakers()
         self.retry = retry
         self.sleep = sleep
         self.ollama_probe_timeout_s = ollama_probe_timeout_s
         self._providers: dict[tuple[str, str], object] = {}
+
+    @property
+    def policy(self) -> Policy:
+        """Read when first needed, so a broken policy file never stops the built-in engine."""
+        if self._policy is None:
+            self._policy = load_policy()
+        return self._policy
 
     # -- what is there -----------------------------------------------------------------------
     def availability(self, probe_ollama: bool = True) -> Availability:

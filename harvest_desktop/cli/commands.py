@@ -19,4 +19,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "search",
     "formats",
     "sync",
+    "route",
+    "keys",
+    "usage",
 )

@@ -14,7 +14,10 @@ def register(sub) -> None:
     g = sub.add_parser(NAME, help="generate a format from the library and write it")
     g.add_argument("format", metavar="FORMAT", help="study-guide, quiz, flashcards, briefing or faq")
     g.add_argument("-o", "--output", required=True, metavar="OUT", help="output file; its extension picks the writer")
-    g.add_argument("--engine", default="builtin", help="builtin (default)")
+    from harvest_desktop.cli.route import add_engine_options
+
+    add_engine_options(g)
+    g.add_argument("--fresh", action="store_true", help="do not use a cached answer; ask the model again")
     g.add_argument("--source", dest="sources", action="append", metavar="SOURCE",
                    help="limit to these sources (repeatable); default: all ready sources")
     g.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
@@ -52,9 +55,11 @@ def run(lib, args) -> int:
         return EXIT_USAGE
     out = lib.generation.generate(args.format, engine=args.engine, source_ids=ids, cancel=token,
                                     progress=progress_printer(), count=args.count, types=args.types,
-                                    chapters=args.chapters).output
+                                    chapters=args.chapters, prefer=args.prefer, fresh=args.fresh).output
     written = lib.exports.write(out.id, out_path, overwrite=args.force)
     print(f"wrote {written} ({out.title}; engine: {out.engine})")
+    if out.route_reason:
+        print(f"route: {out.route_reason}")
     _print_grounding(out)
     return EXIT_OK
 

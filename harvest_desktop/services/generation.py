@@ -77,12 +77,24 @@ class GenerationService:
         """Run the format over the ready sources in `source_ids` (None: all of them) and store the output.
 
         options: count, types (mcq,tf,cloze,matching), chapters (numbers or titles)."""
+        from harvest_desktop.ai import compose
         from harvest_desktop.formats import registry
+        from harvest_desktop.formats.blog_post import source_meta
 
         spec = registry.get_format(fmt)
+        ai = compose.Options(engine=engine or "auto", prefer=options.pop("prefer", None) or "balanced",
+                             fresh=bool(options.pop("fresh", False)), depth=options.pop("depth", None) or "normal",
+                             topic=options.pop("topic", None) or "")
+        on_text = options.pop("on_text", None)
         chunks, passages, analyses, meta = self._generation_input(source_ids, cancel)
-        result = registry.run(spec, engine, passages, cancel=cancel, progress=progress, analyses=analyses,
-                              meta=meta, **{k: v for k, v in options.items() if v})
+        builtin_options = {k: v for k, v in options.items() if v}
+        # Every generation goes through the gateway: it routes (the built-in engine is one route),
+        # estimates, caches, retries, falls back and records usage.
+        result = compose.generate(
+            self.gateway(), spec, passages, {sid: source_meta(src) for sid, src in meta.items()}, ai,
+            cancel=cancel, progress=progress, on_text=on_text,
+            run_builtin=lambda: registry.run(spec, registry.BUILTIN, passages, cancel=cancel, progress=progress,
+                                             analyses=analyses, meta=meta, **builtin_options))
         cancel.check()  # a cancel pressed while the last step ran still means "keep nothing"
         out = m.Output(format=spec.key, title=result.title, engine=result.engine,
                        route_reason=result.route_reason, created_at=now_iso(),
@@ -90,7 +102,26 @@ class GenerationService:
                        source_ids=json.dumps(sorted({c.source_id for c in chunks})))
         self._outputs.add(out)
         assert out.id is not None
-        return Generated(out, self._ctx.publish(Changes(outputs_added={out.id})))
+        return Generated(out, self._ctx.publish(Changes(outputs_added={out.id}, usage=True)))
+
+    def gateway(self):  # -> ai.gateway.Gateway
+        """The AI gateway (router, cache, budget, ledger) over this library's database."""
+        from harvest_desktop.ai.compose import semantic_embedder
+        from harvest_desktop.ai.gateway import Gateway
+
+        return Gateway(self._ctx.db, monthly_budget_usd=self._ctx.settings.monthly_budget_usd,
+                       embed=semantic_embedder())
+
+    def route(self, fmt: str, *, engine: str = "auto", prefer: str = "balanced",
+              source_ids: Sequence[int] | None = None, depth: str = "normal"):  # -> ai.router.Plan
+        """Which route would make this format now, why, and what it would cost; nothing is sent."""
+        from harvest_desktop.ai import compose
+        from harvest_desktop.formats import registry
+
+        spec = registry.get_format(fmt)
+        _chunks, passages, _analyses, _meta = self._generation_input(source_ids, NEVER)
+        return compose.plan_route(self.gateway(), spec, passages,
+                                  compose.Options(engine=engine or "auto", prefer=prefer, depth=depth))
 
     def ask(self, question: str, *, source_ids: Sequence[int] | None = None, cancel: CancelToken = NEVER):
         """A cited answer from the chosen sources, or found=False: the sources do not say."""
