@@ -1,8 +1,9 @@
 """The one place the gateway makes HTTP clients, so every provider call follows the same rules.
 
-Timeouts are always set (the ollama client has none by default). A server on this computer is
-reached without any system proxy. When harvest_desktop.net lands, this module hands over to its
-client factory (address policy, per-host limits) and keeps the same signature.
+Every client comes from harvest_desktop.net (address policy checked at connect time, TLS verified,
+Harvest's User-Agent). Timeouts are always set (the ollama client has none by default). A server
+the person configured on this computer (an endpoint, Ollama, a base-URL override) is allowed for
+that exact host:port and reached without any system proxy; nothing else private is.
 """
 
 from __future__ import annotations
@@ -34,13 +35,17 @@ def is_loopback(url: str) -> bool:
 
 def sync_client(base_url: str | None, timeouts: Timeouts = Timeouts()):
     """A synchronous httpx client for a provider at base_url (None: a cloud provider's default)."""
-    import httpx
+    from harvest_desktop import net
 
     local = bool(base_url) and is_loopback(base_url or "")
-    return httpx.Client(timeout=timeouts.httpx(), trust_env=not local, follow_redirects=False)
+    return net.make_client("ai", allow_hosts=[base_url] if base_url else (), timeout=timeouts.httpx(),
+                           trust_env=not local, follow_redirects=False)
 
 
-def client_kwargs(base_url: str | None, timeouts: Timeouts = Timeouts()) -> dict:
+def client_kwargs(base_url: str, timeouts: Timeouts = Timeouts()) -> dict:
     """Keyword arguments for clients that build their own httpx client (the ollama Client)."""
-    local = bool(base_url) and is_loopback(base_url or "")
-    return {"timeout": timeouts.httpx(), "trust_env": not local, "follow_redirects": False}
+    from harvest_desktop import net
+
+    return {"timeout": timeouts.httpx(), "follow_redirects": False,
+            "transport": net.make_transport(allow_hosts=[base_url]),
+            "headers": {"User-Agent": net.user_agent()}}
