@@ -77,7 +77,7 @@ class GenerationService:
         """Run the format over the ready sources in `source_ids` (None: all of them) and store the output.
 
         options: count, types (mcq,tf,cloze,matching), chapters (numbers or titles)."""
-        from harvest_desktop.ai import compose
+        from harvest_desktop.services import routing as compose
         from harvest_desktop.formats import registry
         from harvest_desktop.formats.blog_post import source_meta
 
@@ -106,7 +106,7 @@ class GenerationService:
 
     def gateway(self):  # -> ai.gateway.Gateway
         """The AI gateway (router, cache, budget, ledger) over this library's database."""
-        from harvest_desktop.ai.compose import semantic_embedder
+        from harvest_desktop.services.routing import semantic_embedder
         from harvest_desktop.ai.gateway import Gateway
 
         return Gateway(self._ctx.db, monthly_budget_usd=self._ctx.settings.monthly_budget_usd,
@@ -115,7 +115,7 @@ class GenerationService:
     def route(self, fmt: str, *, engine: str = "auto", prefer: str = "balanced",
               source_ids: Sequence[int] | None = None, depth: str = "normal"):  # -> ai.router.Plan
         """Which route would make this format now, why, and what it would cost; nothing is sent."""
-        from harvest_desktop.ai import compose
+        from harvest_desktop.services import routing as compose
         from harvest_desktop.formats import registry
 
         spec = registry.get_format(fmt)

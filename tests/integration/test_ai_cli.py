@@ -23,7 +23,7 @@ def app_env(monkeypatch, tmp_path):
     before = keyring.get_keyring()
     store = trusted_memory_keyring(monkeypatch)
     # The semantic cache's sentence model is exercised elsewhere; here exact hits are enough.
-    from harvest_desktop.ai import compose
+    from harvest_desktop.services import routing as compose
 
     monkeypatch.setattr(compose, "semantic_embedder", lambda: None)
     (tmp_path / "bees.md").write_text(BEES, encoding="utf-8")

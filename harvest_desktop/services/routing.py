@@ -1,6 +1,6 @@
-"""A format made through the gateway: prompt from the format, route and call here, content back.
+"""A format made through the AI gateway: prompt from the format, route and call there, content back.
 
-Until the generation service lands, Library.generate calls this; it is the one place that joins
+The generation service calls this; it is the one place that joins
 a format's prompt/validator with the gateway, so the CLI and the window make outputs alike.
 """
 
