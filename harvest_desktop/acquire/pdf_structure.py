@@ -44,6 +44,7 @@ class BookStats:
     joined_across_pages: int = 0
     dehyphenated: int = 0
     headings_from_typography: int = 0  # below the outline's deepest level
+    outline_ignored: bool = False  # too few bookmarks matched a printed title
     running_keys: list[str] = field(default_factory=list)
 
 
@@ -606,6 +607,11 @@ def build_blocks(pages: list[PageLayout], outline: list[tuple[int, str, int | No
     matched_entries: set[int] = set()
     if outline:
         headings = match_outline(pages, outline, body, stats, matched_entries)
+        if len(outline) >= 5 and stats.outline_matched < 0.3 * len(outline):
+            # bookmarks that do not point at their titles (a broken or foreign outline): the
+            # typography decides alone rather than titles being dropped at the wrong pages
+            stats.outline_ignored = True
+            headings, outline, matched_entries = {}, [], set()
     protected = {id(ln) for h in headings.values() for ln in h.lines}
     remove_running_lines(pages, body, protected, stats)
     columns_by_page = [order_columns(p, stats) for p in pages]

@@ -240,3 +240,30 @@ def test_character_rectangles_path_gives_the_same_book(book, pdf_with_outline, t
     text = again.text
     found = sum(1 for s, _p in truth.sentences if s in text)
     assert found / len(truth.sentences) >= 0.98
+
+
+def test_an_outline_that_points_nowhere_is_ignored_for_the_typography(pdf_without_outline):
+    """Bookmarks all aimed at page 1 (a broken outline): the typography gives the headings."""
+    from harvest_desktop.acquire.pdf_layout import PageLayout
+    from harvest_desktop.acquire.pdf_structure import build_blocks
+
+    doc, truth = pdf_without_outline
+    path = Path(doc.attribution.location)
+    import pypdfium2 as pdfium
+
+    from harvest_desktop.acquire.pdf_layout import read_page_layout
+
+    pdf = pdfium.PdfDocument(str(path))
+    pages: list[PageLayout] = []
+    for i in range(len(pdf)):
+        page = pdf[i]
+        tp = page.get_textpage()
+        pages.append(read_page_layout(page, tp, i))
+        tp.close()
+        page.close()
+    pdf.close()
+    broken = [(lv, title, 0, None) for lv, _text, title, _page in truth.headings]
+    blocks, stats = build_blocks(pages, broken)
+    assert stats.outline_ignored
+    found = [(b.level, b.text, b.page) for b in blocks if b.kind == "heading"]
+    assert [h for h in _truth_headings(truth) if h in found] == _truth_headings(truth)
