@@ -89,6 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     probe = _probe_origin()
     harvest: HarvestApp | None = None
     _install_crash_hooks(loop, lambda: harvest.window if harvest is not None else None)
+    _phase("crash hooks")
 
     def first_paint() -> None:
         if probe is None:
@@ -112,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
 
     harvest = HarvestApp(qapp, loop, on_first_paint=first_paint,
                          warm=probe is None, show_welcome=probe is None)
-    _phase("crash hooks, build the window")
+    _phase("build the window")
     harvest.start()
     _phase("show")
     with loop:
