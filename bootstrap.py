@@ -132,6 +132,20 @@ def _canon(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
+def pins_from_report(items: list[dict], project: str) -> list[str]:
+    """`name==version` lines, sorted, from the "install" list of a pip installation report."""
+    lines: list[str] = []
+    for item in items:
+        name, version = item["metadata"]["name"], item["metadata"]["version"]
+        if _canon(name) == _canon(project):
+            continue
+        if item.get("is_direct"):
+            say(f"left out of the lock (direct URL): {name} {item.get('download_info', {}).get('url', '')}")
+            continue
+        lines.append(f"{_canon(name)}=={version.split('+')[0]}")
+    return sorted(lines)
+
+
 def lock() -> int:
     """Resolve the project with every extra in a fresh venv and write each version to constraints.txt.
 
@@ -159,16 +173,7 @@ def lock() -> int:
                 f"{LOCK.name} is unchanged")
             return 1
         items = json.loads(report.read_text(encoding="utf-8"))["install"]
-    lines: list[str] = []
-    for item in items:
-        name, version = item["metadata"]["name"], item["metadata"]["version"]
-        if _canon(name) == _canon(meta["name"]):
-            continue
-        if item.get("is_direct"):
-            say(f"left out of the lock (direct URL): {name} {item['download_info'].get('url', '')}")
-            continue
-        lines.append(f"{_canon(name)}=={version.split('+')[0]}")
-    lines.sort()
+    lines = pins_from_report(items, meta["name"])
     head = [
         "# Exact versions of every dependency of harvest-desktop (all extras), for reproducible installs.",
         "# Every install uses it: bootstrap.py run|test|bundle (and so CI) pass it to pip with -c.",
