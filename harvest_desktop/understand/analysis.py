@@ -318,7 +318,7 @@ def _singular_word(w: str) -> str:
         return w[:-3] + "y"
     if len(w) > 5 and w.endswith(("sses", "ches", "shes", "xes")):
         return w[:-2]
-    if len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is", "ics", "sis")):
+    if len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is", "ics", "sis", "ias", "gas")):
         return w[:-1]
     return w
 
@@ -340,6 +340,11 @@ def _candidates(sentence: str) -> Iterable[tuple[str, str]]:
     toks = _TOKEN.findall(sentence)
     if toks and toks[0][:1].isupper() and toks[0][1:].islower():
         toks[0] = toks[0].lower()  # a capital that only marks the sentence start
+    for i in range(1, len(toks) - 1):  # "law of noncontradiction", "theory of forms"
+        if toks[i] == "of" and toks[i - 1].lower() not in STOPWORDS and toks[i + 1].lower() not in STOPWORDS \
+                and len(toks[i - 1]) >= 3 and len(toks[i + 1]) >= 3:
+            surf = f"{toks[i - 1]} of {toks[i + 1]}"
+            yield _key(surf), surf
     run: list[str] = []
     for tok in toks + ["."]:
         low = tok.lower()
@@ -377,13 +382,23 @@ _APPOSITIVE = re.compile(
     r"(?:an?|the)\s+[\w\-']+(?:\s+[\w\-']+){0,8}?\s+(?:that|which|who|of|in|used|where)\b[^,]{3,120},\s", re.I)
 
 
+_DEF_WHICH = re.compile(
+    r"\b(?P<term>[a-z][\w\-']*(?:\s+[a-z][\w\-']*){0,2}),\s+(?:which|that)\s+(?:is|are)\s+(?:an?|the)\s+"
+    r"(?:[\w\-']+\s+){0,4}?[\w\-']+\s+(?:of|for|that|which|in|to|by)\b")
+
+
 def defined_terms(sentence: str) -> list[tuple[str, int]]:
     """Terms a sentence defines, with a strength (0 strongest): 'X is called Y' names Y."""
     out: list[tuple[str, int]] = []
-    for rank, pat in ((0, _DEF_CALLED), (0, _DEF_WE_CALL), (0, _DEF_VERB), (1, _DEF_SUBJECT), (2, _APPOSITIVE)):
+    for rank, pat in ((0, _DEF_CALLED), (0, _DEF_WE_CALL), (0, _DEF_VERB), (1, _DEF_SUBJECT), (1, _DEF_WHICH),
+                      (2, _APPOSITIVE)):
         m = pat.search(sentence)
         if m:
             term = m.group("term").strip(" ,'\"“”‘’")
+            if pat is _DEF_WHICH:  # "the importance of altruism, which is": the words after the last stopword
+                words = term.split()
+                cut = max((i + 1 for i, w in enumerate(words) if w.lower() in STOPWORDS), default=0)
+                term = " ".join(words[cut:])
             if term and _key(term) and _key(term).split()[-1] not in STOPWORDS and len(term) > 2 \
                     and term.lower().split()[0] not in ("it", "this", "that", "these", "those", "there",
                                                          "they", "he", "she", "we", "which", "what", "one",
@@ -671,9 +686,15 @@ def _rank_concepts(sentences: Sequence[Sentence], glossary: Sequence[GlossaryEnt
         if g.source == "key-terms" and g.chapter and not _GLOSSARY_HEAD.match(g.chapter):
             key_terms_chapter.setdefault(_key(g.term), g.chapter)
     heading_keys: set[str] = set()
+    titled: set[str] = set()  # a heading that is the term itself ("Utilitarianism", "Food Webs and Energy")
     for h in headings:
         for key, _ in _candidates(h):
             heading_keys.add(key)
+        bare = re.sub(r"^\s*(?:(?:chapter|part|unit|section|lesson)\s+)?[\dIVXivx]+(?:\.\d+)*[.:]?\s+", "", h)
+        for piece in re.split(r"\s+(?:and|vs\.?|versus|or)\s+|[:;,\u2014\u2013(]|\s-\s", bare):
+            k = _key(piece)
+            if k and len(k.split()) <= 4 and k.split()[-1] not in STOPWORDS:
+                titled.add(k)
     n_sections = max(1, len(all_sections))
     scored: list[tuple[float, str, list[str]]] = []
     for key in set(tf) | set(gloss) | set(defined):
@@ -686,7 +707,9 @@ def _rank_concepts(sentences: Sequence[Sentence], glossary: Sequence[GlossaryEnt
             signals.append("defined")
         if emphasis.get(key):
             signals.append("emphasis")
-        if key in heading_keys:
+        if key in titled:
+            signals.append("title")
+        elif key in heading_keys:
             signals.append("heading")
         if freq < 2 and not signals:
             continue
@@ -715,6 +738,8 @@ def _rank_concepts(sentences: Sequence[Sentence], glossary: Sequence[GlossaryEnt
             score = score * 2.0 + 10.0
         if "heading" in signals:
             score *= 1.4
+        if "title" in signals:  # a section is named after it: the text treats it as a topic
+            score = score * 2.0 + (6.0 if key not in GENERIC else 0.0)
         scored.append((score, key, signals))
     scored.sort(key=lambda x: (-x[0], x[1]))
     not_nouns = _not_nouns([(key, surface[key], where.get(key, [])) for _score, key, signals in scored[:limit]
