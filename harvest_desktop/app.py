@@ -101,12 +101,15 @@ class HarvestApp:
         self.window.installEventFilter(self._painted)
         self.window.closed.connect(self.closed.set)
         self.window.settings_applied.connect(self._settings_applied)
+        self.window.library_repaired.connect(self._reopen_library)
         self._closing = False
         self.watcher = None  # FolderWatcher over settings.watched_folders, once the library is open
 
     def start(self) -> MainWindow:
         self.window.apply_settings()
         self.window.show()
+        for notice in self.settings.notices:  # an invalid settings file was kept aside and replaced
+            self.window.show_known_error(f"Settings: {notice}")
         return self.window
 
     def _after_first_paint(self) -> None:
@@ -128,6 +131,12 @@ class HarvestApp:
         from harvest_desktop.library import Library
 
         return Library(settings=self.settings)
+
+    def _reopen_library(self) -> None:
+        """After a repair: open the recovered library and load it into the window."""
+        self.library = None
+        self.runner.run("Opening the library", self._open_library, kind="open", visible=False,
+                        on_success=self._library_opened)
 
     def _library_opened(self, library) -> None:
         if self._closing:

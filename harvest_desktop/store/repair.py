@@ -77,6 +77,7 @@ def repair(path: Path, *, use_shell: bool | None = None) -> RepairResult:
             rows = _copy_tables(_readable_copy(copy, scratch), new)
             method = "row copy"
         _fix_dangling(new)
+        rows = _counts(new, rows)
         check = _integrity(new)
         if check != "ok":
             raise StorageError(f"the recovered library did not pass SQLite's check ({check})", item=str(new))
@@ -238,6 +239,14 @@ def _fix_dangling(path: Path) -> None:
                 else:
                     conn.execute(f'DELETE FROM "{table}" WHERE rowid = ?', (rowid,))
             conn.execute("COMMIT")
+    finally:
+        conn.close()
+
+
+def _counts(path: Path, tables: dict[str, int]) -> dict[str, int]:
+    conn = sqlite3.connect(path)
+    try:
+        return {t: conn.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in tables}
     finally:
         conn.close()
 

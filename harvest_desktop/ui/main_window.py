@@ -61,25 +61,47 @@ class MessageBar(QWidget):
         self.dismiss.setAccessibleName("Dismiss messages")
         self.dismiss.setToolTip("Hide these messages")
         self.dismiss.clicked.connect(self.clear)
+        # One action a message may offer (e.g. "Repair library"); hidden when there is none.
+        self.action = QPushButton()
+        self.action.setVisible(False)
+        self.action.clicked.connect(self._run_action)
+        self._action: Callable[[], None] | None = None
         row = QHBoxLayout(self)
         row.setContentsMargins(6, 2, 6, 2)
         row.addWidget(self.label, 1)
+        row.addWidget(self.action)
         row.addWidget(self.dismiss)
         self.setVisible(False)
 
-    def add(self, text: str) -> None:
+    def add(self, text: str, action: tuple[str, Callable[[], None]] | None = None) -> None:
+        if text in self.lines:  # the same fault from several jobs: said once
+            self.lines.remove(text)
         self.lines = (self.lines + [text])[-6:]
         self.label.setText("\n".join(self.lines))
+        if action is not None:
+            label, self._action = action
+            self.action.setText(label)
+            self.action.setAccessibleName(label)
+            self.action.setVisible(True)
         self.setVisible(True)
+
+    def _run_action(self) -> None:
+        action, self._action = self._action, None
+        self.action.setVisible(False)
+        if action is not None:
+            action()
 
     def clear(self) -> None:
         self.lines = []
         self.label.setText("")
+        self._action = None
+        self.action.setVisible(False)
         self.setVisible(False)
 
 
 class MainWindow(QMainWindow):
     closed = Signal()
+    library_repaired = Signal()  # the damaged library was recovered in place: open it again
     settings_applied = Signal()  # after the settings dialog's OK, or at start
 
     def __init__(self, runner: JobRunner, settings: Settings, state_path: Path) -> None:
@@ -238,6 +260,7 @@ class MainWindow(QMainWindow):
     def _wire(self) -> None:
         self.runner.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.runner.known_error.connect(self.show_known_error)
+        self.runner.library_damaged.connect(self.offer_repair)
         self.sources.selected.connect(self._preview_source)
         self.sources.remove_requested.connect(self.remove_source)
         self.sources.keep_both_requested.connect(self.keep_both)
@@ -638,6 +661,32 @@ class MainWindow(QMainWindow):
     def show_known_error(self, text: str) -> None:
         self.messages.add(text)
         self.statusBar().showMessage(text, 10000)
+
+    def offer_repair(self, exc) -> None:
+        """A damaged library: the message (with where, and the copy kept) gets a Repair action."""
+        self.messages.add(f"The library is damaged: {exc}", action=("Repair library", lambda: self.repair_library(exc)))
+
+    def repair_library(self, exc) -> None:
+        """SQLite recovery into a new file, swapped in; the damaged file stays as a copy."""
+        from harvest_desktop.core import paths
+
+        path = Path(getattr(exc, "path", None) or paths.db_path())
+        library, self.library = self.library, None
+        self._set_library_actions(False)
+
+        def work(_token, _report):
+            from harvest_desktop.store.repair import repair
+
+            if library is not None:
+                library.close()
+            return repair(path)
+
+        def done(result) -> None:
+            self.messages.clear()
+            self.messages.add(f"Library repaired: {result.summary()}")
+            self.library_repaired.emit()
+
+        self.runner.run("Repairing the library", work, kind="repair", on_success=done)
 
     def open_settings(self) -> None:
         try:

@@ -18,7 +18,7 @@ from typing import Any, Awaitable, Callable
 from PySide6.QtCore import QObject, Signal
 
 from harvest_desktop.core.cancel import CancelToken
-from harvest_desktop.core.errors import Cancelled, KnownError
+from harvest_desktop.core.errors import Cancelled, KnownError, LibraryDamaged
 from harvest_desktop.core.progress import Progress
 
 log = logging.getLogger(__name__)
@@ -94,6 +94,7 @@ class JobRunner(QObject):
     job_finished = Signal(object)  # Job
     message = Signal(str)  # non-modal text for the status bar / message area
     known_error = Signal(str)  # a KnownError, already phrased with item and fix
+    library_damaged = Signal(object)  # a LibraryDamaged: the window offers Repair next to the message
 
     def __init__(self, loop: asyncio.AbstractEventLoop, *, max_workers: int = 2,
                  on_bug: Callable[[BaseException], None] | None = None) -> None:
@@ -142,6 +143,8 @@ class JobRunner(QObject):
             text = f"{job.title}: {exc}"
             self._end(job, FAILED, text)
             self.known_error.emit(text)
+            if isinstance(exc, LibraryDamaged):
+                self.library_damaged.emit(exc)
             self._call(on_failure, exc)
             return
         except Exception as exc:  # a bug: the crash handler shows it and writes a log
