@@ -38,7 +38,8 @@ class Library:
 
     def __init__(self, db: Database | None = None, settings: Settings | None = None) -> None:
         self.settings = settings or Settings.load()
-        self.db = db or Database()
+        # A bounded wait for another Harvest's write; small libraries are checked for damage at open.
+        self.db = db or Database(lock_wait_s=self.settings.limits.lock_wait_s, check=True)
         self.bus = ChangeBus()
         self._ctx = ServiceContext(self.db, self.settings, self.bus)
         self.sources = SourcesService(self._ctx)

@@ -8,6 +8,7 @@ from pathlib import Path
 from harvest_desktop.cli._common import EXIT_CANCELLED, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, cancel_on_sigint, progress_printer
 
 NAME = "add"
+URL_LIST_MAX_BYTES = 5 * 1024 * 1024
 
 
 def register(sub) -> None:
@@ -23,17 +24,26 @@ def register(sub) -> None:
 
 
 def run(lib, args) -> int:
-    from harvest_desktop.core.errors import Cancelled
+    from harvest_desktop.core.errors import Cancelled, StorageError
+    from harvest_desktop.services.sources import ItemResult
 
     items = list(args.items)
+    refused: list[str] = []
     if args.urls_from:
-        try:
-            text = Path(args.urls_from).read_text(encoding="utf-8", errors="replace")
-        except OSError as exc:
-            print(f"harvest: {args.urls_from}: cannot read the URL list ({exc.strerror})", file=sys.stderr)
-            return EXIT_PARTIAL
-        items += [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.strip().startswith("#")]
-    if not items:
+        from harvest_desktop.acquire.files import read_capped
+
+        # A list is a list of web addresses: a file:// line or a local path in a shared list is
+        # never harvested from it (each such line is named and skipped).
+        text = read_capped(args.urls_from, URL_LIST_MAX_BYTES).decode("utf-8", errors="replace")
+        for ln in text.splitlines():
+            ln = ln.strip()
+            if not ln or ln.startswith("#"):
+                continue
+            if ln.lower().startswith(("http://", "https://")):
+                items.append(ln)
+            else:
+                refused.append(ln)
+    if not items and not refused:
         print("harvest add: error: nothing to add: give files, folders or URLs, or --urls-from FILE "
               "with at least one URL", file=sys.stderr)
         return EXIT_USAGE
@@ -46,6 +56,8 @@ def run(lib, args) -> int:
         items, section_problems = _expand_sections(lib, items, token)
     queued, problems = lib.sources.enqueue(items)
     problems = section_problems + problems
+    for ln in refused:
+        print(ItemResult(ln, False, "skipped: --urls-from takes http and https URLs only").line())
     for r in problems:
         print(r.line())
     try:
@@ -54,9 +66,13 @@ def run(lib, args) -> int:
         print("harvest: cancelled; unfinished items stay queued and resume on the next `harvest add`",
               file=sys.stderr)
         return EXIT_CANCELLED
+    except StorageError as exc:  # the items done before the fault still get their lines
+        for r in getattr(exc, "partial_results", ()):
+            print(r.line())
+        raise
     for r in results:
         print(r.line())
-    failed = any(not r.ok for r in list(problems) + list(results))
+    failed = bool(refused) or any(not r.ok for r in list(problems) + list(results))
     return EXIT_PARTIAL if failed else EXIT_OK
 
 

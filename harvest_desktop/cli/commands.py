@@ -22,4 +22,5 @@ COMMAND_MODULES: tuple[str, ...] = (
     "route",
     "keys",
     "usage",
+    "repair",
 )

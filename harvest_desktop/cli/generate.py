@@ -37,7 +37,7 @@ def run(lib, args) -> int:
         print(f"harvest: {out_path.name}: a {args.format} cannot be written as "
               f"'{out_path.suffix or 'no extension'}' (use one of: {', '.join(allowed)})", file=sys.stderr)
         return EXIT_USAGE
-    if out_path.exists() and not args.force:
+    if out_path.exists() and not args.force and not out_path.is_symlink():
         print(f"harvest: {out_path}: the file already exists and was left untouched "
               "(choose another name, or pass --force)", file=sys.stderr)
         return EXIT_PARTIAL
@@ -53,10 +53,12 @@ def run(lib, args) -> int:
     if args.count is not None and args.count < 1:
         print("harvest: --count must be 1 or more", file=sys.stderr)
         return EXIT_USAGE
-    out = lib.generation.generate(args.format, engine=args.engine, source_ids=ids, cancel=token,
-                                    progress=progress_printer(), count=args.count, types=args.types,
-                                    chapters=args.chapters, prefer=args.prefer, fresh=args.fresh).output
-    written = lib.exports.write(out.id, out_path, overwrite=args.force)
+    # The file is written before the output is stored: a failed export leaves no file and no row.
+    made = lib.generation.generate(args.format, engine=args.engine, source_ids=ids, cancel=token,
+                                   progress=progress_printer(), export_to=out_path, overwrite=args.force,
+                                   count=args.count, types=args.types, chapters=args.chapters,
+                                   prefer=args.prefer, fresh=args.fresh)
+    out, written = made.output, made.written
     print(f"wrote {written} ({out.title}; engine: {out.engine})")
     if out.route_reason:
         print(f"route: {out.route_reason}")

@@ -13,6 +13,8 @@ def register(sub) -> None:
 
 
 def run(lib, args) -> int:
+    from harvest_desktop.acquire.files import display_name
+
     sources = lib.sources.all()
     if not sources:
         print("The library is empty. Add files or URLs with `harvest add PATH_OR_URL`.")
@@ -27,5 +29,7 @@ def run(lib, args) -> int:
             status += "; kept both)" if s.similar_decision == "keep-both" else ")"
         if s.error:
             status += f": {s.error}"
-        print(f"{s.id}\t{s.location if s.kind == 'url' else s.name}\t{status}")
+        name = s.location if s.kind == "url" else s.name
+        # One row per source whatever the name holds: tabs, newlines and bad bytes are shown escaped.
+        print(f"{s.id}\t{display_name(name)}\t{display_name(status)}")
     return EXIT_OK

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Sequence
 
 from harvest_desktop.core.cancel import NEVER, CancelToken
@@ -20,6 +21,7 @@ from harvest_desktop.store.repositories import OutputRepository
 class Generated:
     output: m.Output
     changes: Changes = field(default_factory=Changes)
+    written: Path | None = None  # the exported file, when generate() was asked to write one
 
 
 class GenerationService:
@@ -73,10 +75,13 @@ class GenerationService:
         return chunks, passages, analyses, meta
 
     def generate(self, fmt: str, *, engine: str = "builtin", source_ids: Sequence[int] | None = None,
-                 cancel: CancelToken = NEVER, progress: ProgressFn = no_progress, **options) -> Generated:
+                 cancel: CancelToken = NEVER, progress: ProgressFn = no_progress,
+                 export_to: Path | None = None, overwrite: bool = False, **options) -> Generated:
         """Run the format over the ready sources in `source_ids` (None: all of them) and store the output.
 
-        options: count, types (mcq,tf,cloze,matching), chapters (numbers or titles)."""
+        options: count, types (mcq,tf,cloze,matching), chapters (numbers or titles). With export_to the
+        target is checked before any work and written before the row is stored: a failed export
+        leaves neither a file nor a row."""
         from harvest_desktop.services import routing as compose
         from harvest_desktop.formats import registry
         from harvest_desktop.formats.blog_post import source_meta
@@ -86,6 +91,10 @@ class GenerationService:
                              fresh=bool(options.pop("fresh", False)), depth=options.pop("depth", None) or "normal",
                              topic=options.pop("topic", None) or "")
         on_text = options.pop("on_text", None)
+        if export_to is not None:
+            from harvest_desktop.export import check_target
+
+            check_target(Path(export_to), overwrite=overwrite)
         chunks, passages, analyses, meta = self._generation_input(source_ids, cancel)
         builtin_options = {k: v for k, v in options.items() if v}
         # Every generation goes through the gateway: it routes (the built-in engine is one route),
@@ -100,9 +109,18 @@ class GenerationService:
                        route_reason=result.route_reason, created_at=now_iso(),
                        content_json=json.dumps(result.content), markdown=result.markdown,
                        source_ids=json.dumps(sorted({c.source_id for c in chunks})))
-        self._outputs.add(out)
+        written: Path | None = None
+        if export_to is not None:
+            existed = Path(export_to).exists()
+            written = self._write_first(out, export_to, overwrite)
+        try:
+            self._outputs.add(out)
+        except BaseException:
+            if written is not None and not existed:  # the row could not be stored: no file either
+                written.unlink(missing_ok=True)
+            raise
         assert out.id is not None
-        return Generated(out, self._ctx.publish(Changes(outputs_added={out.id}, usage=True)))
+        return Generated(out, self._ctx.publish(Changes(outputs_added={out.id}, usage=True)), written)
 
     def gateway(self):  # -> ai.gateway.Gateway
         """The AI gateway (router, cache, budget, ledger) over this library's database."""
@@ -122,6 +140,12 @@ class GenerationService:
         _chunks, passages, _analyses, _meta = self._generation_input(source_ids, NEVER)
         return compose.plan_route(self.gateway(), spec, passages,
                                   compose.Options(engine=engine or "auto", prefer=prefer, depth=depth))
+
+    def _write_first(self, out: m.Output, path: Path, overwrite: bool) -> Path:
+        """Write the file before the row is stored, so a failed export stores nothing."""
+        from harvest_desktop.export import write_output
+
+        return write_output(out, Path(path), overwrite=overwrite)
 
     def ask(self, question: str, *, source_ids: Sequence[int] | None = None, cancel: CancelToken = NEVER):
         """A cited answer from the chosen sources, or found=False: the sources do not say."""

@@ -12,11 +12,12 @@ from typing import Callable, Iterable, Iterator, Sequence
 from harvest_desktop.core.cancel import NEVER, CancelToken
 from harvest_desktop.core.document import Document
 from harvest_desktop.core.hashing import content_hash  # noqa: F401 (re-exported)
-from harvest_desktop.core.errors import BadInput, Cancelled, KnownError
+from harvest_desktop.core.errors import BadInput, Cancelled, KnownError, StorageError
 from harvest_desktop.core.progress import Progress, ProgressFn, no_progress
 from harvest_desktop.services.changes import Changes
 from harvest_desktop.services.context import ServiceContext
 from harvest_desktop.store import models as m
+from harvest_desktop.store.db import is_storage_oserror, storage_error
 from harvest_desktop.store.repositories import KEEP_BOTH, SourceRepository
 
 log = logging.getLogger(__name__)
@@ -37,9 +38,12 @@ class ItemResult:
     status: str = ""
 
     def line(self) -> str:
+        """One printable line: a newline or bad bytes in a name cannot forge another line."""
+        from harvest_desktop.acquire.files import display_name
+
         mark = "ok" if self.ok else "error"
         ident = f"#{self.source_id} " if self.source_id is not None else ""
-        return f"{mark}: {ident}{self.location}: {self.message}"
+        return f"{mark}: {ident}{display_name(self.location)}: {display_name(self.message)}"
 
 
 @dataclass
@@ -191,12 +195,18 @@ class SourcesService:
         progress(Progress(0, total, f"Harvesting {total} item(s)"))
         sem = asyncio.Semaphore(max(2, ctx.settings.web.concurrency))
 
+        fault: list[StorageError] = []  # the disk filled up, the library broke: stop starting items
+
         async def one(src: m.Source) -> None:
             nonlocal done
             async with sem:
-                if cancel.cancelled:
+                if cancel.cancelled or fault:
                     return
-                result = await self._harvest_one(src, cancel, on_item)
+                try:
+                    result = await self._harvest_one(src, cancel, on_item)
+                except StorageError as exc:
+                    fault.append(exc)
+                    return
                 if result is None:
                     return
                 results.append(result)
@@ -211,6 +221,14 @@ class SourcesService:
                 t.cancel()
         order = {s.id: i for i, s in enumerate(todo)}
         results.sort(key=lambda r: order.get(r.source_id, 0))
+        if fault:
+            # One line for the fault; the items not finished stay queued and resume next time.
+            exc = fault[0]
+            left = total - len(results)
+            exc.hint = (exc.hint + "; " if exc.hint else "") + (
+                f"{left} item{'s' if left != 1 else ''} not finished stay queued and resume on the next harvest")
+            exc.partial_results = Harvested(results, Changes(sources_changed={s.id for s in todo if s.id}))
+            raise exc
         if cancel.cancelled:
             raise Cancelled()
         return Harvested(results, Changes(sources_changed={s.id for s in todo if s.id is not None}))
@@ -252,17 +270,38 @@ class SourcesService:
         except (Cancelled, asyncio.CancelledError):
             await ctx.run(ctx.db_executor, self._set_status, src.id, m.QUEUED, None)
             return None
+        except StorageError:
+            await self._back_to_queue(src.id)
+            raise
+        except OSError as exc:
+            if not is_storage_oserror(exc):
+                raise
+            await self._back_to_queue(src.id)
+            raise storage_error(exc, ctx.db.path) from None
         except KnownError as exc:
             src = await ctx.run(ctx.db_executor, self._set_status, src.id, m.FAILED, _known_message(exc))
             result = ItemResult(src.location, False, src.error or str(exc), src.id, src.status)
         except Exception as exc:  # a reader bug must cost one item, not the batch
-            log.exception("unexpected failure harvesting %s", src.location)
-            msg = f"unexpected error while reading ({exc.__class__.__name__}: {exc}); see the log"
+            # Never the exception's message: it may quote the document. The log gets the traceback
+            # with messages cut short, as crash reports do.
+            from harvest_desktop.core.crash import format_traceback
+
+            log.error("unexpected failure harvesting %s\n%s", src.location,
+                      format_traceback(type(exc), exc, exc.__traceback__))
+            msg = f"unexpected error while reading ({exc.__class__.__name__}); see the log"
             src = await ctx.run(ctx.db_executor, self._set_status, src.id, m.FAILED, msg)
             result = ItemResult(src.location, False, msg, src.id, src.status)
         if on_item:
             on_item(src)
         return result
+
+    async def _back_to_queue(self, source_id: int) -> None:
+        """After a storage fault: queued again if the library still takes the write (else it is
+        'harvesting', which the next harvest resumes all the same)."""
+        try:
+            await self._ctx.run(self._ctx.db_executor, self._set_status, source_id, m.QUEUED, None)
+        except (StorageError, OSError):
+            pass
 
     def _set_status(self, source_id: int, status: str, error: str | None) -> m.Source:
         src = self._repo.set_status(source_id, status, error, now_iso())

@@ -105,7 +105,7 @@ class Database:
             migrations.migrate(mem)
             return "sqlite://", lambda: mem, StaticPool
         uri = self.path.resolve().as_uri()
-        if os.access(self.path.parent, os.W_OK) and _folder_writable(self.path.parent):
+        if folder_writable(self.path.parent):
             target = f"{uri}?mode=ro"
         else:
             # Nobody can write here, so nothing changes underneath: read the file as it is,
@@ -196,10 +196,11 @@ class Database:
 
 # -- faults ------------------------------------------------------------------------------------
 
-def _folder_writable(folder: Path) -> bool:
-    """os.access ignores read-only mounts for root on some systems; statvfs does not."""
+def folder_writable(folder: Path) -> bool:
+    """Whether files can be made in folder: permission bits (os.access) and a read-only mount
+    (statvfs; root passes os.access even there)."""
     try:
-        return not (os.statvfs(folder).f_flag & os.ST_RDONLY)
+        return os.access(folder, os.W_OK) and not (os.statvfs(folder).f_flag & os.ST_RDONLY)
     except OSError:
         return False
 
@@ -218,8 +219,18 @@ def check_header(path: Path) -> None:
     if head != SQLITE_HEADER:
         raise damaged(path, "it is not a database file any more")
     short = _truncated_by(path)
-    if short:
+    if short and _confirmed_damaged(path):
         raise damaged(path, f"the file is cut short by {short:,} bytes")
+
+
+def _confirmed_damaged(path: Path) -> bool:
+    """A file shorter than its header says is normal after a checkpoint cut off by a full disk: the
+    WAL still holds the pages. Only SQLite's own check, which reads through the WAL, decides."""
+    try:
+        return quick_check(path) != "ok"
+    except sqlite3.Error as exc:
+        code = getattr(exc, "sqlite_errorcode", None)
+        return isinstance(code, int) and (code & 0xFF) in (_CORRUPT, _NOTADB)
 
 
 def _truncated_by(path: Path) -> int:
@@ -244,7 +255,7 @@ def _truncated_by(path: Path) -> int:
 def quick_check(path: Path, lock_wait_s: float = DEFAULT_LOCK_WAIT_S) -> str:
     """SQLite's quick_check on a read-only connection: 'ok', or the first problem it found."""
     uri = f"{path.resolve().as_uri()}?mode=ro"
-    if not _folder_writable(path.parent):
+    if not folder_writable(path.parent):
         uri += "&immutable=1"  # no -shm can be made here, and nobody can be writing
     conn = sqlite3.connect(uri, uri=True, timeout=lock_wait_s)
     try:
@@ -315,7 +326,7 @@ def storage_error(exc: BaseException, path: Path) -> StorageError:
         return LibraryReadOnly("the library cannot be written here (read-only)", item=where,
                                hint="make the data folder writable, or point HARVEST_HOME at another folder")
     if primary == _CANTOPEN or "unable to open" in text:
-        if path.parent.exists() and not _folder_writable(path.parent):
+        if path.parent.exists() and not folder_writable(path.parent):
             return LibraryReadOnly("the library's folder is read-only", item=where,
                                    hint="make the data folder writable, or point HARVEST_HOME at another folder")
         return StorageError("the library file cannot be opened", item=where,
