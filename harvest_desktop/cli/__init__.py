@@ -80,14 +80,10 @@ def _run(args) -> int:
 
 def open_library(command: str, settings):
     """The library for one command: read-only when the command only reads and the folder is read-only."""
-    from harvest_desktop.core import paths
     from harvest_desktop.library import Library
-    from harvest_desktop.store.db import Database, folder_writable
+    from harvest_desktop.services.storage import open_database
 
-    db_path = paths.db_path()
-    read_only = command in READ_ONLY_COMMANDS and not folder_writable(db_path.parent)
-    db = Database(db_path, read_only=read_only, lock_wait_s=settings.limits.lock_wait_s, check=True)
-    return Library(db=db, settings=settings)
+    return Library(db=open_database(settings, reads_only=command in READ_ONLY_COMMANDS), settings=settings)
 
 
 def _close_quietly(lib) -> None:

@@ -49,7 +49,7 @@ def guarded(run: Callable[[], int]) -> int:
     """Run one command; every fault a person can act on becomes one line and exit 1."""
     from harvest_desktop.cli._common import UsageError
     from harvest_desktop.core.errors import Cancelled, KnownError
-    from harvest_desktop.store.db import is_storage_oserror, storage_error
+    from harvest_desktop.services.storage import as_storage_error
 
     try:
         return run()
@@ -65,10 +65,9 @@ def guarded(run: Callable[[], int]) -> int:
         say("cancelled")
         return 130
     except OSError as exc:
-        if is_storage_oserror(exc):
-            from harvest_desktop.core import paths
-
-            say(str(storage_error(exc, paths.db_path())))
+        fault = as_storage_error(exc)
+        if fault is not None:
+            say(str(fault))
             return EXIT_FAULT
         return report_crash(exc)
     except Exception as exc:  # a bug

@@ -19,25 +19,14 @@ def register(sub) -> None:
 
 
 def run(_lib, args) -> int:
-    from harvest_desktop.core import paths
     from harvest_desktop.core.errors import KnownError
-    from harvest_desktop.store.db import check_header, quick_check
-    from harvest_desktop.store.repair import repair
+    from harvest_desktop.services import storage
 
-    path = paths.db_path()
+    path = storage.library_path()
     if not path.exists():
         raise KnownError("there is no library here yet, so there is nothing to repair", item=str(path))
-    if not args.force:
-        try:
-            check_header(path)
-            verdict = quick_check(path)
-        except KnownError:
-            verdict = "damaged"
-        except Exception as exc:  # SQLite could not even check it: damaged
-            verdict = type(exc).__name__
-        if verdict == "ok":
-            print(f"{path}: SQLite's check finds no damage; nothing to repair (--force recovers anyway)")
-            return EXIT_OK
-    result = repair(path)
-    print(result.summary())
+    if not args.force and storage.damage_found(path) is None:
+        print(f"{path}: SQLite's check finds no damage; nothing to repair (--force recovers anyway)")
+        return EXIT_OK
+    print(storage.repair(path).summary())
     return EXIT_OK

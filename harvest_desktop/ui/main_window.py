@@ -675,7 +675,7 @@ class MainWindow(QMainWindow):
         self._set_library_actions(False)
 
         def work(_token, _report):
-            from harvest_desktop.store.repair import repair
+            from harvest_desktop.services.storage import repair
 
             if library is not None:
                 library.close()
