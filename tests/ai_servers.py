@@ -47,8 +47,11 @@ class Scripted(ThreadingHTTPServer):
         with self.lock:
             self.steps = list(steps)
 
-    def next_step(self) -> tuple:
+    def next_step(self, only: tuple[str, ...] | None = None) -> tuple | None:
+        """The next scripted step (the last one repeats); with `only`, None unless it is one of those."""
         with self.lock:
+            if only is not None and self.steps[0][0] not in only:
+                return None
             return self.steps.pop(0) if len(self.steps) > 1 else self.steps[0]
 
     def close(self) -> None:
@@ -138,11 +141,13 @@ class _Handler(BaseHTTPRequestHandler):
         self._record({})
         path = urlsplit(self.path).path
         kind = self.server.kind
-        step = self.server.next_step()
+        # Model listings (Ollama's /api/tags, /v1/models) take only the steps meant for them, so a
+        # probe before a generation does not eat the generation's scripted answer.
+        step = self.server.next_step(("tags", "status") if kind != "ollama" else ("tags",)) or ("tags", None)
         if step[0] == "status":
             return self._json(step[1], ERRORS[kind](step[1], step[2] if len(step) > 2 else "error"))
         if kind == "ollama" and path == "/api/tags":
-            models = step[1] if step[0] == "tags" else ["llama3.2:latest"]
+            models = step[1] or ["llama3.2:latest"]
             return self._json(200, {"models": [{"name": m, "model": m, "modified_at": "2026-01-01T00:00:00Z",
                                                 "size": 2019393189, "digest": "a80c4f17acd5",
                                                 "details": {"format": "gguf", "family": "llama",
@@ -167,7 +172,7 @@ class _Handler(BaseHTTPRequestHandler):
         if step[0] == "stall":
             time.sleep(step[1])
             return self._drop()
-        text = step[1]
+        text = step[1] if step[0] != "tags" else "Hello from the server."
         drop = step[0] == "drop"
         if kind == "openai":
             return self._openai(body, text, drop)

@@ -75,7 +75,7 @@ class AnswerCache:
             return None
         import numpy as np
 
-        q = np.asarray(self.embed(req.query), dtype="float32")
+        q = np.asarray(self.embed(req.query), dtype="float32").reshape(-1)
         q = q / (np.linalg.norm(q) or 1.0)
         best, best_sim = None, -1.0
         for c in candidates:
@@ -95,7 +95,7 @@ class AnswerCache:
         if self.embed is not None and req.query:
             import numpy as np
 
-            v = np.asarray(self.embed(req.query), dtype="float32")
+            v = np.asarray(self.embed(req.query), dtype="float32").reshape(-1)
             v = v / (np.linalg.norm(v) or 1.0)
             blob = v.astype("float32").tobytes()
         entry = m.AiCacheEntry(exact_key=exact_key(req, provider, model), format=req.format,
