@@ -15,6 +15,9 @@ def register(sub) -> None:
                                    "elsewhere, and print what moved.")
     p.add_argument("action", nargs="?", choices=("setup", "status"), help="setup URL | status")
     p.add_argument("url", nargs="?", metavar="URL", help="for setup: the server, e.g. http://127.0.0.1:8765")
+    p.add_argument("--library", metavar="NAME_OR_ID",
+                   help="for setup: which library on the server to mirror (default: the one already mirrored, "
+                        "else the server's only library, else a new one)")
     p.set_defaults(run=run)
 
 
@@ -33,8 +36,8 @@ def run(lib, args) -> int:
             token = getpass.getpass("device token (from harvest-server token create NAME): ")
         else:
             token = sys.stdin.readline()
-        who = svc.setup(args.url, token)
-        print(f"sync set up with {svc.server_url()} as '{who}'; the token is in the system key store")
+        said = svc.setup(args.url, token, library=args.library)
+        print(f"sync set up with {svc.server_url()} {said}; the token is in the system key store")
         return EXIT_OK
     if args.url:
         print("harvest sync: a URL is only taken by `harvest sync setup URL`", file=sys.stderr)

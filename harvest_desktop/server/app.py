@@ -70,6 +70,29 @@ class RateLimiter:
             return (1.0 - tokens) / self.rate
 
 
+class RateLimit:
+    """ASGI middleware: the token bucket per device token (per client address before a token is shown)."""
+
+    def __init__(self, app: Any, limiter: RateLimiter) -> None:
+        self.app = app
+        self.limiter = limiter
+
+    async def __call__(self, scope, receive, send):  # noqa: ANN001
+        if scope["type"] != "http" or self.limiter.rate <= 0:
+            return await self.app(scope, receive, send)
+        auth = next((v for k, v in scope.get("headers", []) if k == b"authorization"), b"")
+        client = scope.get("client") or ("", 0)
+        key = hashlib.sha256(auth).hexdigest() if auth else f"addr:{client[0]}"
+        wait = self.limiter.take(key)
+        if wait <= 0:
+            return await self.app(scope, receive, send)
+        body = json.dumps({"detail": "too many requests for this token; slow down"}).encode()
+        await send({"type": "http.response.start", "status": 429,
+                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                                (b"retry-after", str(max(1, math.ceil(wait))).encode())]})
+        await send({"type": "http.response.body", "body": body})
+
+
 class BodyLimit:
     """ASGI middleware: refuse a request body bigger than the limit (413) before it is read whole."""
 
@@ -127,21 +150,16 @@ def create_app(config: ServerConfig, *, engine: Engine | None = None,
                   openapi_url="/v1/openapi.json", docs_url="/v1/docs", redoc_url=None)
     app.state.engine = engine
 
-    @app.middleware("http")
-    async def rate_limit(request: Request, call_next):  # noqa: ANN001
-        auth = request.headers.get("authorization", "")
-        key = hashlib.sha256(auth.encode()).hexdigest() if auth else f"addr:{request.client.host if request.client else ''}"
-        wait = limiter.take(key)
-        if wait > 0:
-            return JSONResponse({"detail": "too many requests for this token; slow down"}, status_code=429,
-                                headers={"Retry-After": str(max(1, math.ceil(wait)))})
-        if observe is not None:
+    if observe is not None:
+        @app.middleware("http")
+        async def observe_requests(request: Request, call_next):  # noqa: ANN001
             body = await request.body()
             observe(request.method, request.url.path + ("?" + request.url.query if request.url.query else ""),
                     dict(request.headers), body)
-        return await call_next(request)
+            return await call_next(request)
 
     app.add_middleware(BodyLimit, max_bytes=config.max_request_bytes)
+    app.add_middleware(RateLimit, limiter=limiter)  # outermost: a refused request costs the least
 
     @contextmanager
     def writing() -> Iterator[Session]:
@@ -230,6 +248,7 @@ def create_app(config: ServerConfig, *, engine: Engine | None = None,
 
     @app.get("/v1/libraries/{uid}/changes", response_model=S.PullResult, tags=["sync"])
     def pull(uid: str, since: int = Query(0, ge=0), limit: int = Query(200, ge=1, le=PULL_PAGE_MAX),
+             skip_own: bool = Query(False, description="leave out records whose latest version this token wrote"),
              tok: Token = Depends(device)) -> S.PullResult:
         """Records changed after `since` (a cursor from the previous answer), oldest first."""
         with Session(engine) as s:
@@ -238,7 +257,10 @@ def create_app(config: ServerConfig, *, engine: Engine | None = None,
                           .order_by(col(Record.seq)).limit(limit + 1)).all()
         more = len(rows) > limit
         rows = rows[:limit]
-        return S.PullResult(changes=[record_out(r) for r in rows], cursor=rows[-1].seq if rows else since, more=more)
+        cursor = rows[-1].seq if rows else since
+        if skip_own:  # a device already has what it pushed itself: only the cursor moves past it
+            rows = [r for r in rows if r.updated_by != tok.name]
+        return S.PullResult(changes=[record_out(r) for r in rows], cursor=cursor, more=more)
 
     @app.post("/v1/libraries/{uid}/changes", response_model=S.PushResult, tags=["sync"])
     def push(uid: str, batch: S.ChangeBatch, tok: Token = Depends(device),

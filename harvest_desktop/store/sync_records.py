@@ -225,28 +225,71 @@ class SyncRecords:
         return Item(r[0], int(r[1]), r[2], int(r[3]), bool(r[4]), r[5]) if r else None
 
     # -- applying what was pulled ------------------------------------------------------------------
+    def items_by_uid(self, uids: Iterable[str]) -> dict[str, Item]:
+        uids = list(uids)
+        out: dict[str, Item] = {}
+        with self.db.read() as s:
+            for start in range(0, len(uids), 500):
+                part = uids[start:start + 500]
+                marks = ",".join(f":u{i}" for i in range(len(part)))
+                rows = s.exec(sql(f"SELECT kind, local_id, uid, version, dirty, pushed_hash FROM sync_item "
+                                  f"WHERE uid IN ({marks})").bindparams(**{f"u{i}": u for i, u in enumerate(part)})).all()
+                for r in rows:
+                    out[r[2]] = Item(r[0], int(r[1]), r[2], int(r[3]), bool(r[4]), r[5])
+        return out
+
+    def mark_pushed_many(self, done: Iterable[tuple[str, int, str]]) -> None:
+        """(uid, version, pushed_hash) for each record the server confirmed, in one transaction."""
+        with self.db.write() as s:
+            for uid, version, h in done:
+                s.exec(sql("UPDATE sync_item SET version = :v, pushed_hash = :h, dirty = 0 WHERE uid = :u")
+                       .bindparams(v=version, h=h, u=uid))
+
+    def apply_new(self, records: list[tuple[str, str, int, dict[str, Any]]], now: str) -> list[tuple[str, int, bool]]:
+        """Records this library has never seen, stored in one transaction; a source whose text is
+        already here unsynced (harvested on both computers before the first sync) takes the server's
+        uid instead of being stored twice. Returns (kind, local id, adopted) per record."""
+        out: list[tuple[str, int, bool]] = []
+        with self.db.write() as s:
+            for kind, uid, version, payload in records:
+                adopted = False
+                if kind == SOURCE:
+                    h = ((payload or {}).get("source") or {}).get("content_hash") or ""
+                    twin = s.exec(sql("SELECT i.local_id FROM sync_item i JOIN source s ON s.id = i.local_id "
+                                      "WHERE i.kind = 'source' AND i.version = 0 AND s.content_hash = :h LIMIT 1")
+                                  .bindparams(h=h)).first() if h else None
+                    if twin is not None:
+                        s.exec(sql("UPDATE sync_item SET uid = :u WHERE kind = 'source' AND local_id = :l")
+                               .bindparams(u=uid, l=int(twin[0])))
+                        adopted = True
+                out.append((kind, self._apply_in(s, kind, uid, version, payload, now), adopted))
+        return out
+
     def apply(self, kind: str, uid: str, version: int, payload: dict[str, Any] | None, now: str) -> int | None:
         """Store the server's version of a record (None payload: it was deleted); returns the local id."""
         with self.db.write() as s:
-            r = s.exec(sql("SELECT local_id FROM sync_item WHERE uid = :u").bindparams(u=uid)).first()
-            local_id = int(r[0]) if r else None
-            if payload is None:
-                if local_id is not None:
-                    self._delete_local(s, kind, local_id)
-                    s.exec(sql("DELETE FROM sync_tombstone WHERE uid = :u").bindparams(u=uid))
-                return local_id
-            if kind == SOURCE:
-                local_id = self._apply_source(s, local_id, payload, now)
-            else:
-                local_id = self._apply_output(s, local_id, payload)
-            if r is None:
-                s.exec(sql("INSERT INTO sync_item(kind, local_id, uid, version, dirty, pushed_hash) "
-                           "VALUES (:k, :l, :u, :v, 0, :h)")
-                       .bindparams(k=kind, l=local_id, u=uid, v=version, h=payload_hash(payload)))
-            else:
-                s.exec(sql("UPDATE sync_item SET version = :v, dirty = 0, pushed_hash = :h WHERE uid = :u")
-                       .bindparams(v=version, h=payload_hash(payload), u=uid))
+            return self._apply_in(s, kind, uid, version, payload, now)
+
+    def _apply_in(self, s, kind: str, uid: str, version: int, payload: dict[str, Any] | None, now: str) -> int | None:
+        r = s.exec(sql("SELECT local_id FROM sync_item WHERE uid = :u").bindparams(u=uid)).first()
+        local_id = int(r[0]) if r else None
+        if payload is None:
+            if local_id is not None:
+                self._delete_local(s, kind, local_id)
+                s.exec(sql("DELETE FROM sync_tombstone WHERE uid = :u").bindparams(u=uid))
             return local_id
+        if kind == SOURCE:
+            local_id = self._apply_source(s, local_id, payload, now)
+        else:
+            local_id = self._apply_output(s, local_id, payload)
+        if r is None:
+            s.exec(sql("INSERT INTO sync_item(kind, local_id, uid, version, dirty, pushed_hash) "
+                       "VALUES (:k, :l, :u, :v, 0, :h)")
+                   .bindparams(k=kind, l=local_id, u=uid, v=version, h=payload_hash(payload)))
+        else:
+            s.exec(sql("UPDATE sync_item SET version = :v, dirty = 0, pushed_hash = :h WHERE uid = :u")
+                   .bindparams(v=version, h=payload_hash(payload), u=uid))
+        return local_id
 
     @staticmethod
     def _delete_local(s, kind: str, local_id: int) -> None:

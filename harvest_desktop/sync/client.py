@@ -107,9 +107,14 @@ class HarvestAPI:
         """Create the library on the server, or get it as it is (idempotent)."""
         return await self._call("PUT", f"/libraries/{uid}", json={"name": name})
 
-    async def pull(self, library_uid: str, since: int = 0, limit: int = 200) -> dict[str, Any]:
-        """Records changed after cursor `since`: {'changes': [...], 'cursor': n, 'more': bool}."""
-        return await self._call("GET", f"/libraries/{library_uid}/changes", params={"since": since, "limit": limit})
+    async def pull(self, library_uid: str, since: int = 0, limit: int = 200, *,
+                   skip_own: bool = False) -> dict[str, Any]:
+        """Records changed after cursor `since`: {'changes': [...], 'cursor': n, 'more': bool}.
+        skip_own: leave out records whose latest version this device's token wrote."""
+        params: dict[str, Any] = {"since": since, "limit": limit}
+        if skip_own:
+            params["skip_own"] = "true"
+        return await self._call("GET", f"/libraries/{library_uid}/changes", params=params)
 
     async def push(self, library_uid: str, changes: Sequence[dict[str, Any]], *,
                    idempotency_key: str | None = None) -> dict[str, Any]:

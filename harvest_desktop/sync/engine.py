@@ -21,7 +21,7 @@ import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Iterator
 
 from harvest_desktop.core.cancel import NEVER, CancelToken
 from harvest_desktop.core.progress import Progress, ProgressFn, no_progress
@@ -111,17 +111,44 @@ class SyncEngine:
         cursor = int(rec.get_state("cursor", "0") or 0)
         tomb = {t.uid: t for t in rec.tombstones()}
         done = 0
+        # Outputs are applied after every source of this pull is in, so the sources they cite resolve
+        # (a source edited after an output comes later in the server's order). Until then the cursor
+        # is not saved, so a sync cut off in between pulls them again.
+        deferred: list[dict[str, Any]] = []
         while True:
             cancel.check()
-            page = await self.api.pull(lib, since=cursor, limit=PULL_PAGE)
-            for r in page["changes"]:
-                self._take(r, tomb, report)
+            page = await self.api.pull(lib, since=cursor, limit=PULL_PAGE, skip_own=True)
+            changes = [r for r in page["changes"] if r["kind"] == SOURCE]
+            deferred += [r for r in page["changes"] if r["kind"] != SOURCE]
+            self._take_page(changes, tomb, report)
             done += len(page["changes"])
             cursor = int(page["cursor"])
-            rec.set_state(cursor=str(cursor))  # saved per page: a sync cut off resumes from here
+            if not deferred:
+                rec.set_state(cursor=str(cursor))  # saved per page: a sync cut off resumes from here
             progress(Progress(done, None, f"Received {done} change(s)"))
             if not page["more"]:
                 break
+        if deferred:
+            self._take_page(deferred, tomb, report)
+            rec.set_state(cursor=str(cursor))
+
+    def _take_page(self, changes: list[dict[str, Any]], tomb: dict, report: SyncReport) -> None:
+        rec = self.records
+        known = rec.items_by_uid(r["uid"] for r in changes)
+        fresh = [r for r in changes
+                 if r["uid"] not in known and r["uid"] not in tomb and not r["deleted"] and r.get("payload")]
+        if fresh:  # records never seen here: one transaction for the lot
+            applied = rec.apply_new([(r["kind"], r["uid"], int(r["version"]), r["payload"]) for r in fresh], now_iso())
+            for kind, local_id, adopted in applied:
+                if adopted:
+                    report.pulled_changed += 1
+                else:
+                    report.pulled_new += 1
+                self._note(report, kind, local_id, "changed" if adopted else "added")
+        fresh_uids = {r["uid"] for r in fresh}
+        for r in changes:
+            if r["uid"] not in fresh_uids:
+                self._take(r, tomb, report)
 
     def _take(self, r: dict[str, Any], tomb: dict, report: SyncReport) -> None:
         """Bring one server record into the library (or note the conflict)."""
@@ -199,8 +226,31 @@ class SyncEngine:
     # -- push ----------------------------------------------------------------------------------------
     async def _push(self, lib: str, report: SyncReport, progress: ProgressFn, cancel: CancelToken) -> None:
         rec = self.records
-        pending: list[tuple[dict[str, Any], Any]] = []
-        for item in rec.items(dirty_only=True):
+        dirty = rec.items(dirty_only=True)
+        tombstones = []
+        for t in rec.tombstones():
+            if t.version == 0:
+                rec.drop_tombstone(t.uid)  # never reached the server: nothing to delete there
+            else:
+                tombstones.append(t)
+        total = len(dirty) + len(tombstones)
+        sent = 0
+        for batch in self._batches(dirty, tombstones):  # payloads are read batch by batch, not all at once
+            cancel.check()
+            ids = [c["change_id"] for c, _ in batch]
+            key = "b" + hashlib.sha256(":".join(ids).encode()).hexdigest()[:39]
+            answer = await self.api.push(lib, [c for c, _ in batch], idempotency_key=key)
+            by_id = {r["change_id"]: r for r in answer["results"]}
+            confirmed: list[tuple[str, int, str]] = []
+            for change, what in batch:
+                self._settle(change, what, by_id.get(change["change_id"]), report, confirmed)
+            rec.mark_pushed_many(confirmed)
+            sent += len(batch)
+            progress(Progress(sent, total, f"Sent {sent} of {total} change(s)"))
+
+    def _changes(self, dirty: list[Item], tombstones: list) -> Iterator[tuple[dict[str, Any], Any]]:
+        rec = self.records
+        for item in dirty:
             payload = rec.payload(item)
             if payload is None:
                 rec.mark_clean(item.uid)  # not syncable now (being harvested again, failed): later
@@ -209,31 +259,16 @@ class SyncEngine:
             if h == item.pushed_hash:
                 rec.mark_clean(item.uid)  # touched but not changed (a status flip)
                 continue
-            pending.append(({"change_id": change_id(item.uid, item.version, h), "kind": item.kind, "uid": item.uid,
-                             "base_version": item.version, "deleted": False, "payload": payload}, (item, h)))
-        for t in rec.tombstones():
-            if t.version == 0:
-                rec.drop_tombstone(t.uid)  # never reached the server: nothing to delete there
-                continue
-            pending.append(({"change_id": change_id(t.uid, t.version, "deleted"), "kind": t.kind, "uid": t.uid,
-                             "base_version": t.version, "deleted": True}, t))
-        total = len(pending)
-        sent = 0
-        for batch in self._batches(pending):
-            cancel.check()
-            ids = [c["change_id"] for c, _ in batch]
-            key = "b" + hashlib.sha256(":".join(ids).encode()).hexdigest()[:39]
-            answer = await self.api.push(lib, [c for c, _ in batch], idempotency_key=key)
-            by_id = {r["change_id"]: r for r in answer["results"]}
-            for change, what in batch:
-                self._settle(change, what, by_id.get(change["change_id"]), report)
-            sent += len(batch)
-            progress(Progress(sent, total, f"Sent {sent} of {total} change(s)"))
+            yield ({"change_id": change_id(item.uid, item.version, h), "kind": item.kind, "uid": item.uid,
+                    "base_version": item.version, "deleted": False, "payload": payload}, (item, h))
+        for t in tombstones:
+            yield ({"change_id": change_id(t.uid, t.version, "deleted"), "kind": t.kind, "uid": t.uid,
+                    "base_version": t.version, "deleted": True}, t)
 
-    def _batches(self, pending: list[tuple[dict[str, Any], Any]]):
+    def _batches(self, dirty: list[Item], tombstones: list):
         batch: list[tuple[dict[str, Any], Any]] = []
         size = 0
-        for entry in pending:
+        for entry in self._changes(dirty, tombstones):
             n = len(json.dumps(entry[0], ensure_ascii=False))
             if batch and (len(batch) >= self.batch_records or size + n > self.batch_bytes):
                 yield batch
@@ -243,7 +278,8 @@ class SyncEngine:
         if batch:
             yield batch
 
-    def _settle(self, change: dict[str, Any], what: Any, result: dict[str, Any] | None, report: SyncReport) -> None:
+    def _settle(self, change: dict[str, Any], what: Any, result: dict[str, Any] | None, report: SyncReport,
+                confirmed: list[tuple[str, int, str]]) -> None:
         rec = self.records
         if result is None:
             return  # not answered: stays pending for the next sync
@@ -254,7 +290,7 @@ class SyncEngine:
                 report.pushed_deleted += 1
             else:
                 item, h = what
-                rec.mark_pushed(uid, int(result["version"]), h)
+                confirmed.append((uid, int(result["version"]), h))
                 if item.version == 0:
                     report.pushed_new += 1
                 else:

@@ -8,6 +8,7 @@ the next sync; the app goes on working offline.
 from __future__ import annotations
 
 import asyncio
+import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -64,34 +65,52 @@ class SyncService:
     def server_url(self) -> str | None:
         return self.records.get_state("server_url") or None
 
-    def setup(self, url: str, token: str, *, check: bool = True) -> str:
-        """Store the server URL (in the library) and the token (in the keyring); check it first."""
+    def setup(self, url: str, token: str, *, library: str | None = None, check: bool = True) -> str:
+        """Store the server URL (in the library) and the token (in the keyring), after checking both.
+
+        Which library on the server this one mirrors: `library` (a uid or a name on the server); else
+        the one it already mirrors; else the server's only library (a second computer joins the
+        first one's); else a new one is made at the first sync. Returns a line saying which."""
         url = normalise_url(url)
         token = token.strip()
+        chosen = self.records.get_state("library_uid") or ""
+        who, what = "", "a new library on the server (made at the first sync)"
         if check:
-            who = asyncio.run(self._check(url, token))
-        else:
-            who = ""
-        credentials.save_token(url, token)
-        self.records.set_state(server_url=url, last_error=None)
+            who, libs = asyncio.run(self._check(url, token))
+            if library:
+                match = [x for x in libs if library in (x["uid"], x["name"])]
+                if not match:
+                    names = ", ".join(f"{x['name']} ({x['uid']})" for x in libs) or "none yet"
+                    raise KnownError(f"the server has no library '{library}'", item=url,
+                                     hint=f"libraries there: {names}; leave --library out to make a new one")
+                chosen = match[0]["uid"]
+            elif not chosen and len(libs) == 1:
+                chosen = libs[0]["uid"]
+            for x in libs:
+                if x["uid"] == chosen:
+                    what = f"the library '{x['name']}' on the server ({x['records']} records)"
+        key = self.records.get_state("keyring_user") or uuid.uuid4().hex
+        credentials.save_token(url, token, key)
+        self.records.set_state(server_url=url, last_error=None, keyring_user=key, library_uid=chosen or None)
         self.lib.bus.publish(_sync_changed())
-        return who
+        return f"as '{who}', mirroring {what}" if who else f"mirroring {what}"
 
-    async def _check(self, url: str, token: str) -> str:
+    async def _check(self, url: str, token: str) -> tuple[str, list[dict]]:
         async with HarvestAPI(url, token, retry=self.retry) as api:
-            return str((await api.me()).get("token_name", ""))
+            who = str((await api.me()).get("token_name", ""))
+            return who, await api.libraries()
 
     def forget(self) -> None:
         url = self.server_url()
         if url:
-            credentials.clear_token(url)
+            credentials.clear_token(url, self.records.get_state("keyring_user"))
         self.records.set_state(server_url=None)
         self.lib.bus.publish(_sync_changed())
 
     def status(self) -> SyncStatus:
         st = self.records.state()
         url = st.get("server_url") or None
-        return SyncStatus(url=url, has_token=bool(url and credentials.load_token(url)),
+        return SyncStatus(url=url, has_token=bool(url and credentials.load_token(url, st.get("keyring_user", ""))),
                           last_sync=st.get("last_sync") or None, last_error=st.get("last_error") or None,
                           pending=self.records.pending_count(),
                           previous_versions=len(self.records.previous_versions()),
@@ -108,7 +127,7 @@ class SyncService:
         url = self.server_url()
         if not url:
             raise NotSetUp("sync is not set up for this library", hint="run `harvest sync setup URL` first")
-        token = credentials.load_token(url)
+        token = credentials.load_token(url, self.records.get_state("keyring_user"))
         if not token:
             raise SyncAuthError("there is no sync token in the key store for " + url,
                                 hint="run `harvest sync setup URL` again and paste the token")

@@ -203,8 +203,8 @@ class SyncController(QObject):
 
         self.panel.show_progress(0, None, "checking the server…")
         self.window.runner.run("Connecting to the sync server", work, kind="sync-setup",
-                               on_success=lambda who: (self.window.statusBar().showMessage(
-                                   f"Sync set up as '{who}'.", 8000), self.refresh(), self.sync_now()),
+                               on_success=lambda said: (self.window.statusBar().showMessage(
+                                   f"Sync set up {said}.", 8000), self.refresh(), self.sync_now()),
                                on_failure=lambda _exc: self.refresh())
 
     def _ask_setup(self, url: str) -> tuple[str, str] | None:

@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import keyring
@@ -133,11 +134,12 @@ def test_created_on_a_appears_on_b_and_deletion_propagates(server, tmp_path, mem
     try:
         _harvest(a, tmp_path / "files", ["enzyme", "glacier", "volcano"])
         out = a.generate("flashcards", source_ids=[s.id for s in a.sources()])
-        sa, sb = _setup(a, server.url, token_a), _setup(b, server.url, token_b)
-        # B joins A's library: one library id on the server for both devices.
-        sb.records.set_state(library_uid=sa.records.get_state("library_uid") or _lib_uid(sa))
+        sa = _setup(a, server.url, token_a)
         first = sa.sync_blocking()
         assert (first.pushed_new, first.pulled) == (4, 0), first.lines()
+        sb = SyncService(b, retry=FAST_RETRY)  # the second computer joins the server's only library
+        assert "'laptop'" not in sb.setup(server.url, token_b) and sb.records.get_state("library_uid")
+        assert sb.records.get_state("library_uid") == sa.records.get_state("library_uid")
         got = sb.sync_blocking()
         assert got.pulled_new == 4 and not got.conflicts, got.lines()
         assert _titles(b) == {"Enzyme", "Glacier", "Volcano"}
@@ -191,8 +193,8 @@ def _walk(value):
 def _pair(server, tmp_path):
     a, b = open_library(tmp_path / "A"), open_library(tmp_path / "B")
     sa = _setup(a, server.url, make_token(server.db_url, "a"))
+    sa.sync_blocking()  # the library is on the server now; B joins it
     sb = _setup(b, server.url, make_token(server.db_url, "b"))
-    sb.records.set_state(library_uid=_lib_uid(sa))
     return a, b, sa, sb
 
 
@@ -248,8 +250,6 @@ def test_server_killed_mid_sync_loses_nothing(db_url, tmp_path, memory_keyring):
     a, b = open_library(tmp_path / "A"), open_library(tmp_path / "B")
     try:
         sa = _setup(a, srv.url, make_token(db_url, "a"))
-        sb = _setup(b, srv.url, make_token(db_url, "b"))
-        sb.records.set_state(library_uid=_lib_uid(sa))
         names = [f"topic{i:02d}" for i in range(30)]
         _harvest(a, tmp_path / "many", names)
 
@@ -266,6 +266,7 @@ def test_server_killed_mid_sync_loses_nothing(db_url, tmp_path, memory_keyring):
         done = asyncio.run(sa.sync(batch_records=7))
         assert done.pushed_new + 7 == 30, done.lines()
         assert sa.status().pending == 0
+        sb = _setup(b, srv.url, make_token(db_url, "b"))
         assert sb.sync_blocking().pulled_new == 30
         assert _titles(b) == {n.title() for n in names}
     finally:
@@ -306,10 +307,10 @@ def test_server_down_never_blocks_and_changes_wait(tmp_path, memory_keyring):
     try:
         svc = SyncService(a, retry=FAST_RETRY)
         url = f"http://127.0.0.1:{free_port()}"  # nothing listens here
-        svc.records.set_state(server_url=url)
+        svc.records.set_state(server_url=url, keyring_user="k1")
         from harvest_desktop.sync import credentials
 
-        credentials.save_token(url, "hvs_not-used")
+        credentials.save_token(url, "hvs_not-used", "k1")
         _harvest(a, tmp_path / "f", ["offline"])
         with pytest.raises(FetchError) as err:
             svc.sync_blocking()
@@ -418,36 +419,81 @@ def test_no_provider_key_leaves_the_machine(tmp_path):
         assert headers.get("authorization", "").startswith("Bearer hvs_")
 
 
-def test_cli_setup_sync_status(tmp_path):
-    """The README's commands: `harvest sync setup URL` (token on stdin), `harvest sync`, `harvest sync status`."""
-    db = f"sqlite:///{tmp_path / 'cli.db'}"
-    token = make_token(db, "cli")
-    srv = ServerProcess(db).start()
-    try:
-        with private_secret_service(tmp_path / "keyring") as env:
-            assert env is not None, "this test needs the packages dbus and gnome-keyring (bootstrap.py test installs them)"
-            base = {**os.environ, **env, "HARVEST_HOME": str(tmp_path / "home"),
-                    "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
-            note = _write(tmp_path / "notes", "cells.md", TEXT.format(title="Cells", word="membrane", n=3))
+def readme_sync_lines() -> list[list[str]]:
+    """The `harvest` / `harvest-server` lines of the README's sync section, in order."""
+    import shlex
 
-            def harvest(*args, stdin=None):
-                return subprocess.run([sys.executable, "-m", "harvest_desktop.cli", *args], env=base, input=stdin,
-                                      capture_output=True, text=True, timeout=300)
+    text = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = text.split("## Sync with a Harvest server", 1)[1].split("\n## ", 1)[0]
+    return [shlex.split(ln, comments=True) for ln in section.splitlines() if ln.startswith("    harvest")]
 
-            status = harvest("sync", "status")
-            assert status.returncode == 0 and "not set up" in status.stdout
-            setup = harvest("sync", "setup", srv.url, stdin=token + "\n")
-            assert setup.returncode == 0, setup.stderr
-            assert "key store" in setup.stdout and token not in setup.stdout
-            assert token not in (tmp_path / "home").joinpath("library.sqlite3").read_bytes().decode("latin-1")
-            assert harvest("add", str(note)).returncode == 0
-            synced = harvest("sync")
-            assert synced.returncode == 0, synced.stderr
-            assert "sent 1: 1 new" in synced.stdout
-            status = harvest("sync", "status")
-            assert "waiting to be sent: 0" in status.stdout and "last sync: never" not in status.stdout
-            revoke_token(db, "cli")
-            refused = harvest("sync")
-            assert refused.returncode == 1 and "revoked" in refused.stderr
-    finally:
-        srv.stop()
+
+def test_readme_sync_commands_through_the_real_processes(tmp_path):
+    """`harvest-server ... token create`, the server, `harvest sync setup URL` (token on stdin),
+    `harvest sync`, `harvest sync status`, `token list`, `token revoke`: as the README gives them."""
+    import httpx
+
+    from tests.sync_support import free_port
+
+    lines = readme_sync_lines()
+    assert [ln[:3] for ln in lines if ln[0] == "harvest"] == [["harvest", "sync", "setup"], ["harvest", "sync"],
+                                                            ["harvest", "sync", "status"]]
+    work = tmp_path / "work"
+    work.mkdir()
+    port = free_port()
+    repo = str(Path(__file__).resolve().parents[2])
+    note = _write(work, "cells.md", TEXT.format(title="Cells", word="membrane", n=3))
+    with private_secret_service(tmp_path / "keyring") as env:
+        assert env is not None, "this test needs the packages dbus and gnome-keyring (bootstrap.py test installs them)"
+        base = {**os.environ, **env, "HARVEST_HOME": str(tmp_path / "home"), "PYTHONPATH": repo}
+        token = None
+        server = None
+        status_before = subprocess.run([sys.executable, "-m", "harvest_desktop.cli", "sync", "status"], env=base,
+                                       cwd=work, capture_output=True, text=True, timeout=300)
+        assert status_before.returncode == 0 and "not set up" in status_before.stdout
+        try:
+            for argv in lines:
+                argv = [a.replace("8765", str(port)) for a in argv]
+                if argv[0] == "harvest-server" and "token" not in argv:  # the server: runs until stopped
+                    server = subprocess.Popen([sys.executable, "-m", "harvest_desktop.server", *argv[1:]], env=base,
+                                              cwd=work, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                    for _ in range(600):
+                        try:
+                            if httpx.get(f"http://127.0.0.1:{port}/v1/health", timeout=1).status_code == 200:
+                                break
+                        except httpx.HTTPError:
+                            time.sleep(0.1)
+                    continue
+                module = "harvest_desktop.server" if argv[0] == "harvest-server" else "harvest_desktop.cli"
+                stdin = token + "\n" if argv[1:3] == ["sync", "setup"] else None
+                if argv[1:] == ["sync"]:
+                    assert subprocess.run([sys.executable, "-m", "harvest_desktop.cli", "add", str(note)], env=base,
+                                          cwd=work, capture_output=True, timeout=300).returncode == 0
+                res = subprocess.run([sys.executable, "-m", module, *argv[1:]], env=base, cwd=work, input=stdin,
+                                     capture_output=True, text=True, timeout=300)
+                assert res.returncode == 0, f"{argv} -> {res.returncode}\n{res.stdout}\n{res.stderr}"
+                out = res.stdout
+                if argv[-2:] == ["create", "laptop"]:
+                    token = out.strip().splitlines()[-1]
+                    assert token.startswith("hvs_")
+                elif argv[1:3] == ["sync", "setup"]:
+                    assert "key store" in out and token not in out + res.stderr
+                    db_bytes = (tmp_path / "home" / "library.sqlite3").read_bytes()
+                    assert token.encode() not in db_bytes  # the token is in the keyring only
+                elif argv[1:] == ["sync"]:
+                    assert "sent 1: 1 new" in out and "received 0" in out
+                elif argv[1:] == ["sync", "status"]:
+                    assert f"server: http://127.0.0.1:{port}" in out and "waiting to be sent: 0" in out
+                    assert "last sync: never" not in out
+                elif argv[-1] == "list":
+                    assert "laptop" in out and "active" in out and token not in out
+                elif argv[-2:] == ["revoke", "laptop"]:
+                    assert "revoked" in out
+            refused = subprocess.run([sys.executable, "-m", "harvest_desktop.cli", "sync"], env=base, cwd=work,
+                                     capture_output=True, text=True, timeout=300)
+            assert refused.returncode == 1 and "revoked" in refused.stderr and "Traceback" not in refused.stderr
+        finally:
+            if server is not None:
+                server.terminate()
+                server.wait(timeout=30)
+                server.stdout.close()
