@@ -155,3 +155,31 @@ def test_window_and_cli_draw_one_concept_map(make_app, docs, qtbot, tmp_path, fa
     assert [row[0] for row in w.concepts.data.concepts] == [c.term for c in analysis.concepts]
     drawn = {t: (round(x, 3), round(y, 3)) for t, (x, y) in w.concepts.data.nodes.items()}
     assert drawn == {n.term: (round(n.x, 3), round(n.y, 3)) for n in analysis.graph.nodes}
+
+
+def test_an_earlier_versions_keep_both_moves_from_the_state_file_into_the_library(make_app, tmp_path, qtbot,
+                                                                                  fast_embedder):
+    from PySide6.QtCore import QSettings
+
+    from harvest_desktop.core import paths
+    from harvest_desktop.library import Library
+    from harvest_desktop.store.repositories import SourceRepository
+
+    lib = Library()
+    try:
+        lib.sources.enqueue([write_markdown(tmp_path / "old.md", BIOLOGY), write_markdown(tmp_path / "new.md", OTHER)])
+        _in_thread(lib.sources.harvest_sync)  # the test's Qt loop is already running here
+        old, new = lib.sources.find("old.md"), lib.sources.find("new.md")
+        SourceRepository(lib.db).mark_ready(new.id, old.id, 0.9, "2026-01-01T00:00:00+00:00")
+    finally:
+        lib.close()
+    state = QSettings(str(paths.data_dir() / "ui-state.ini"), QSettings.Format.IniFormat)
+    state.setValue("sources/kept_both", [str(new.id), str(old.id)])
+    state.sync()
+    app = make_app()
+    w = app.window
+    qtbot.waitUntil(lambda: w.sources.status_of(new.id).endswith("both kept"), timeout=10000)
+    assert app.library.sources.get(new.id).similar_decision == "keep-both"
+    w.save_state()
+    reread = QSettings(str(paths.data_dir() / "ui-state.ini"), QSettings.Format.IniFormat)
+    assert not reread.contains("sources/kept_both")

@@ -102,3 +102,16 @@ def test_core_imports_do_not_pull_heavy_libraries():
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert res.returncode == 0, res.stderr
     assert res.stdout.strip() == "", f"heavy modules imported at start-up: {res.stdout.strip()}"
+
+
+def test_the_window_uses_only_the_panes_public_api():
+    """The window wires panes through signals and public methods; it never reaches into their privates."""
+    import re
+
+    offenders = []
+    for path in [ROOT / "harvest_desktop" / "app.py", *(ROOT / "harvest_desktop" / "ui").glob("*.py")]:
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            for attr, private in re.findall(r"\b(?:self|window|w)\.(\w+)\.(_[a-z]\w*)", line):
+                if not attr.startswith("_"):
+                    offenders.append(f"{path.name}:{n}: {attr}.{private}")
+    assert offenders == []
