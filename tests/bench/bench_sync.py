@@ -224,8 +224,10 @@ def run_all() -> None:
         os.environ.setdefault("HARVEST_HOME", str(tmp / "home"))
         import keyring
 
+        from harvest_desktop.ai import keys
         from tests.integration.test_sync import MemoryKeyring
 
+        keys.TRUSTED_BACKENDS = set(keys.TRUSTED_BACKENDS) | {f"{MemoryKeyring.__module__}:{MemoryKeyring.__name__}"}
         keyring.set_keyring(MemoryKeyring())
         from harvest_desktop.index import embedder
         from tests.fixtures_acquire import fast_index

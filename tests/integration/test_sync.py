@@ -57,8 +57,17 @@ def _fast_embedder(monkeypatch):
     monkeypatch.setattr(embedder, "embed_texts", fast_index.fake_embed_texts)
 
 
+def trust_memory_keyring(monkeypatch) -> None:
+    """Put this in-memory store on the key store allow-list, for this test only."""
+    from harvest_desktop.ai import keys
+
+    monkeypatch.setattr(keys, "TRUSTED_BACKENDS",
+                        set(keys.TRUSTED_BACKENDS) | {f"{MemoryKeyring.__module__}:{MemoryKeyring.__name__}"})
+
+
 @pytest.fixture
-def memory_keyring():
+def memory_keyring(monkeypatch):
+    trust_memory_keyring(monkeypatch)
     before = keyring.get_keyring()
     keyring.set_keyring(MemoryKeyring())
     yield
@@ -351,7 +360,7 @@ def test_server_limits_and_schema(tmp_path):
         srv.stop()
 
 
-def test_no_provider_key_leaves_the_machine(tmp_path):
+def test_no_provider_key_leaves_the_machine(tmp_path, monkeypatch):
     """A fake provider key in a real key store; every request the server receives is inspected."""
     import threading
 
@@ -370,6 +379,7 @@ def test_no_provider_key_leaves_the_machine(tmp_path):
         if env is None:
             print("\nno GNOME Keyring here (packages dbus, gnome-keyring): the key sits in an in-memory store",
                   file=sys.stderr)
+            trust_memory_keyring(monkeypatch)
             keyring.set_keyring(MemoryKeyring())
         else:
             from keyring.backends import SecretService

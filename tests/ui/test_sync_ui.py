@@ -6,12 +6,13 @@ from __future__ import annotations
 import keyring
 import pytest
 
-from tests.integration.test_sync import MemoryKeyring
+from tests.integration.test_sync import MemoryKeyring, trust_memory_keyring
 from tests.sync_support import ServerProcess, make_token
 
 
 @pytest.fixture
-def memory_keyring():
+def memory_keyring(monkeypatch):
+    trust_memory_keyring(monkeypatch)
     before = keyring.get_keyring()
     keyring.set_keyring(MemoryKeyring())
     yield
