@@ -25,8 +25,10 @@ EXCLUDED_MODULES = [
     # Developer tooling pulled in by optional code paths.
     "tkinter", "_tkinter", "IPython", "jupyter", "notebook", "matplotlib", "pytest", "_pytest",
     "setuptools", "pip", "pydoc_data", "lib2to3",
-    # litellm's proxy server (a separate product) and cloud SDKs only its integrations use.
-    "litellm", "openai", "tiktoken", "tiktoken_ext", "boto3", "botocore", "google.cloud",
+    # litellm ships (the AI gateway: OpenAI, Anthropic, Gemini and OpenAI-compatible servers), with
+    # the openai SDK and tiktoken it calls; its proxy server (a separate product) and the cloud SDKs
+    # only its other integrations use stay out.
+    "litellm.proxy", "boto3", "botocore", "google.cloud",
     "azure", "opentelemetry", "prisma", "fastapi", "uvicorn", "gunicorn",
     # The embedder is onnxruntime + tokenizers on a graph prebuilt by harvest.spec
     # (harvest_desktop/index/embedder.py), so torch and sentence-transformers' stack stay out:
