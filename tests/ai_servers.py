@@ -35,6 +35,7 @@ class Scripted(ThreadingHTTPServer):
         self.steps = list(steps or [("ok", "Hello from the server.")])
         self.requests: list[dict[str, Any]] = []
         self.lock = threading.Lock()
+        self.count_prompt = None  # optional: messages -> prompt tokens (else a fixed 42)
         super().__init__(("127.0.0.1", 0), _Handler)
         self.thread = threading.Thread(target=self.serve_forever, daemon=True)
         self.thread.start()
@@ -189,8 +190,11 @@ class _Handler(BaseHTTPRequestHandler):
     # -- OpenAI chat completions -------------------------------------------------------------
     def _openai(self, body: dict, text: str, drop: bool) -> None:
         model = body.get("model", "model")
-        usage = {"prompt_tokens": 42, "completion_tokens": max(1, len(text.split())),
-                 "total_tokens": 42 + max(1, len(text.split()))}
+        prompt = self.server.count_prompt(body.get("messages") or []) if self.server.count_prompt else 42
+        out_tokens = self.server.count_prompt([{"role": "assistant", "content": text}]) - 7 \
+            if self.server.count_prompt else max(1, len(text.split()))
+        usage = {"prompt_tokens": prompt, "completion_tokens": max(1, out_tokens),
+                 "total_tokens": prompt + max(1, out_tokens)}
         if not body.get("stream"):
             return self._json(200, {"id": "chatcmpl-1", "object": "chat.completion", "created": int(time.time()),
                                     "model": model, "choices": [{"index": 0, "message": {"role": "assistant",
