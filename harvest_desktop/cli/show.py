@@ -19,9 +19,11 @@ def run(lib, args) -> int:
               ("error", src.error), ("title", src.title), ("author", src.author), ("site", src.site),
               ("published", src.published), ("license", src.license), ("final url", src.final_url),
               ("fetched at", src.fetched_at), ("type", src.mime), ("pages", src.pages)]
+    from harvest_desktop.acquire.files import display_name
+
     for key, value in fields:
         if value not in (None, ""):
-            print(f"{key}: {value}")
+            print(f"{key}: {display_name(str(value))}")  # one line per field, whatever a name holds
     doc = lib.sources.document(src.id)
     print()
     if doc is None:

@@ -148,6 +148,13 @@ class JobRunner(QObject):
             self._call(on_failure, exc)
             return
         except Exception as exc:  # a bug: the crash handler shows it and writes a log
+            fault = _storage_fault(exc)
+            if fault is not None:  # a full disk or read-only folder seen as a bare OSError: known
+                text = f"{job.title}: {fault}"
+                self._end(job, FAILED, text)
+                self.known_error.emit(text)
+                self._call(on_failure, fault)
+                return
             self._end(job, FAILED, f"{exc.__class__.__name__}: {exc}")
             self._call(on_failure, exc)
             self.on_bug(exc)
@@ -194,6 +201,14 @@ class JobRunner(QObject):
             for t in still:
                 t.cancel()
         self.executor.shutdown(wait=True, cancel_futures=True)
+
+
+def _storage_fault(exc: BaseException):
+    if not isinstance(exc, OSError):
+        return None
+    from harvest_desktop.services.storage import as_storage_error
+
+    return as_storage_error(exc)
 
 
 def _default_bug_handler(exc: BaseException) -> None:

@@ -33,3 +33,18 @@ def test_invalid_settings_file_is_a_message_in_the_window(make_app, harvest_home
     app = make_app()
     assert "Settings:" in app.window.messages.label.text()
     assert "kept as settings.json.invalid-" in app.window.messages.label.text()
+
+
+def test_disk_full_in_a_job_is_a_message_not_the_crash_dialog(make_app, qtbot, bugs):
+    import errno
+
+    app = make_app()
+
+    def work(_token, _report):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    with qtbot.waitSignal(app.runner.known_error, timeout=10000) as signal:
+        app.runner.run("Saving the index", work)
+    assert "disk is full" in signal.args[0]
+    assert "disk is full" in app.window.messages.label.text()
+    assert not bugs
