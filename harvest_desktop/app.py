@@ -128,9 +128,16 @@ class HarvestApp:
             QTimer.singleShot(0, self._welcome)
 
     def _open_library(self, _token, _report):
+        from harvest_desktop.core.errors import LibraryReadOnly
         from harvest_desktop.library import Library
 
-        return Library(settings=self.settings)
+        try:
+            return Library(settings=self.settings)
+        except LibraryReadOnly:
+            # A data folder that cannot be written: the library still opens, for reading only.
+            from harvest_desktop.services.storage import open_database
+
+            return Library(db=open_database(self.settings, reads_only=True), settings=self.settings)
 
     def _reopen_library(self) -> None:
         """After a repair: open the recovered library and load it into the window."""
@@ -144,6 +151,10 @@ class HarvestApp:
             return
         self.library = library
         self.window.attach_library(library)
+        if getattr(library.db, "read_only", False):
+            self.window.show_known_error(f"{library.db.path}: the data folder is read-only, so the library is "
+                                         "open for reading only (make the folder writable to add or generate)")
+            return  # nothing is harvested into a library that cannot be written
         self._start_watching()
         if self.warm:
             self.runner.run("Preparing language tools", lambda t, r: warm_up(cancel=t), kind="warmup", visible=False)

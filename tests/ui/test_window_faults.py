@@ -48,3 +48,22 @@ def test_disk_full_in_a_job_is_a_message_not_the_crash_dialog(make_app, qtbot, b
     assert "disk is full" in signal.args[0]
     assert "disk is full" in app.window.messages.label.text()
     assert not bugs
+
+
+def test_read_only_data_folder_opens_the_library_for_reading(make_app, qtbot, harvest_home, bugs):
+    import subprocess
+
+    harvest_home.mkdir(parents=True, exist_ok=True)
+    filled_library(harvest_home / "library.sqlite3", 5)
+    (harvest_home / "logs").mkdir()
+    r = subprocess.run(["mount", "--bind", "-o", "ro", str(harvest_home), str(harvest_home)], capture_output=True)
+    assert r.returncode == 0, r.stderr
+    try:
+        subprocess.run(["mount", "-o", "remount,ro,bind", str(harvest_home)], check=True)
+        app = make_app()
+        assert len(app.window.library.sources()) == 5
+        assert "read-only" in app.window.messages.label.text()
+        assert not bugs
+        make_app.close(app)
+    finally:
+        subprocess.run(["umount", str(harvest_home)])
