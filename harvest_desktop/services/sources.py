@@ -337,6 +337,11 @@ class SourcesService:
         finally:
             await self._ctx.aclose()
 
+    def retry(self, source_id: int) -> Changes:
+        """Queue a failed source again (the next harvest reads it afresh)."""
+        self._set_status(source_id, m.QUEUED, None)
+        return Changes(sources_changed={source_id})
+
     # -- remove and decide ---------------------------------------------------------------------
     def remove(self, source_id: int) -> Changes:
         """Remove a source, its text, chunks and vectors."""

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import time
+
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
 from harvest_desktop.core.progress import Progress
 from harvest_desktop.ui.ops import Job, JobRunner
+from harvest_desktop.ui.text import time_left
 
 
 class JobRow(QWidget):
@@ -30,6 +33,8 @@ class JobRow(QWidget):
         row.addWidget(self.bar)
         row.addWidget(self.detail, 1)
         row.addWidget(self.cancel_button)
+        self._start: tuple[float, int] | None = None  # (when, done) of the first report with a total
+        self.clock = time.monotonic  # tests replace it
         job.progressed.connect(self._on_progress)
 
     def _cancel(self) -> None:
@@ -44,7 +49,24 @@ class JobRow(QWidget):
         else:
             self.bar.setRange(0, 0)
         if not self.job.token.cancelled:
-            self.detail.setText(_elide(p.message))
+            self.detail.setText(_elide(self.describe(p)))
+            self.detail.setToolTip(p.message)
+
+    def describe(self, p: Progress) -> str:
+        """The job's own words, the count if they lack it, and the time left from the rate so far."""
+        text = p.message or self.job.title
+        if not p.total:
+            return text
+        now = self.clock()
+        if self._start is None or p.done < self._start[1]:
+            self._start = (now, p.done)
+        if f"{p.total:,}" not in text and f"{p.total}" not in text:
+            text += f" · {p.done:,}/{p.total:,}"
+        since, first = self._start
+        elapsed, made = now - since, p.done - first
+        if made > 0 and elapsed >= 1.0 and p.done < p.total:
+            text += " · " + time_left(elapsed / made * (p.total - p.done))
+        return text
 
 
 def _elide(text: str, limit: int = 120) -> str:

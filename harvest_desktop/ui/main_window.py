@@ -25,6 +25,7 @@ from harvest_desktop.ui import dnd
 from harvest_desktop.ui.changes import ChangeFeed
 from harvest_desktop.ui.jobs_panel import JobsPanel
 from harvest_desktop.ui.ops import Job, JobRunner
+from harvest_desktop.ui.text import human_time, plural
 from harvest_desktop.ui.panes.concepts import ConceptsPane, compute_concepts
 from harvest_desktop.ui.panes.export import ExportPane
 from harvest_desktop.ui.panes.formats import FormatsPane
@@ -40,6 +41,15 @@ PREVIEW_CHARS = 200_000
 def confirm_overwrite(parent: QWidget, path: Path) -> bool:
     answer = QMessageBox.question(parent, "Replace file?",
                                   f"“{path.name}” already exists in {path.parent}.\nReplace it?",
+                                  QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                                  QMessageBox.StandardButton.No)
+    return answer == QMessageBox.StandardButton.Yes
+
+
+def confirm_remove(parent: QWidget, name: str) -> bool:
+    answer = QMessageBox.question(parent, "Remove source?",
+                                  f"Remove “{name}” and its text from the library?\n"
+                                  "Outputs already made keep their citations.",
                                   QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
                                   QMessageBox.StandardButton.No)
     return answer == QMessageBox.StandardButton.Yes
@@ -64,6 +74,7 @@ class MessageBar(QWidget):
         # One action a message may offer (e.g. "Repair library"); hidden when there is none.
         self.action = QPushButton()
         self.action.setVisible(False)
+        self.action.setAccessibleName("Message action")
         self.action.clicked.connect(self._run_action)
         self._action: Callable[[], None] | None = None
         row = QHBoxLayout(self)
@@ -121,10 +132,10 @@ class MainWindow(QMainWindow):
         self.ask_files: Callable[[QWidget], list[str]] = _ask_files
         self.ask_folder: Callable[[QWidget], str] = _ask_folder
         self.run_dialog: Callable[[QWidget], int] = lambda dialog: dialog.exec()
+        self.confirm_remove: Callable[[QWidget, str], bool] = confirm_remove
 
         self.setWindowTitle(APP_NAME)
         self.setAcceptDrops(True)
-        self.resize(1200, 760)
         self._build_actions()
         self._build_panes()
         self._build_menus()
@@ -134,8 +145,12 @@ class MainWindow(QMainWindow):
 
         self.sync = SyncController(self)  # Sync action, server dialog, status-bar panel (ui/sync_status.py)
         self.sync.add_to_menu(self.menuBar().findChild(QMenu, "tools_menu") or self.menuBar().addMenu("&Sync"))
+        self._fit_layout()
+        self._build_help_menu()
+        self._wire_sources_extras()
         self._wire()
         self._restore_state()
+        self._fit_to_screen()
         self.statusBar().setAccessibleName("Status bar")
         self.statusBar().showMessage("Opening your library…")
         self._set_library_actions(False)
@@ -276,14 +291,72 @@ class MainWindow(QMainWindow):
     def _set_library_actions(self, on: bool) -> None:
         for a in (self.remove_action, self.generate_action, self.export_action, self.concepts_action):
             a.setEnabled(on)
+        self.generate_action.setEnabled(on and bool(self.sources.ticked_ids()))
         self.search.box.setEnabled(on)
         self.concepts.find_button.setEnabled(on)
+
+    # -- small screens ------------------------------------------------------------------------
+    def _fit_layout(self) -> None:
+        """Work down to about 800 px wide: side panes fold away, a View menu brings them back."""
+        from harvest_desktop.ui.layout import fit_layout
+
+        fit_layout(self)
+
+    def _fit_to_screen(self) -> None:
+        """Open inside the screen's available area (a restored geometry too), never off its edges."""
+        from harvest_desktop.ui.layout import fit_to_screen
+
+        fit_to_screen(self)
+
+    def _wire_sources_extras(self) -> None:
+        self.sources.retry_requested.connect(self.retry_source)
+        self.sources.ticked_changed.connect(
+            lambda ids: self.generate_action.setEnabled(self.library is not None and bool(ids)))
+        self.sources.show_file_requested.connect(self.show_source_file)
+        from PySide6.QtWidgets import QStyle
+
+        icons = {self.add_files_action: QStyle.StandardPixmap.SP_FileIcon,
+                 self.add_folder_action: QStyle.StandardPixmap.SP_DirIcon,
+                 self.add_url_action: QStyle.StandardPixmap.SP_DriveNetIcon,
+                 self.remove_action: QStyle.StandardPixmap.SP_TrashIcon,
+                 self.generate_action: QStyle.StandardPixmap.SP_MediaPlay,
+                 self.export_action: QStyle.StandardPixmap.SP_DialogSaveButton,
+                 self.cancel_action: QStyle.StandardPixmap.SP_BrowserStop,
+                 self.search_action: QStyle.StandardPixmap.SP_FileDialogContentsView,
+                 self.settings_action: QStyle.StandardPixmap.SP_FileDialogDetailedView}
+        for action, icon in icons.items():
+            action.setIcon(self.style().standardIcon(icon))
+        self.sources.remove_button.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_TrashIcon))
+
+    def retry_source(self, source_id: int) -> None:
+        if self.library is None or source_id not in self.sources.sources:
+            return
+        lib = self.library
+        self.runner.run("Retrying", lambda t, r: lib.sources.retry(source_id), kind="retry", visible=False,
+                        on_success=lambda _c: self.start_harvest())
+
+    def show_source_file(self, source_id: int) -> None:
+        src = self.sources.sources.get(source_id)
+        if src is None:
+            return
+        location = str(src.final_url or src.location)
+        if location.startswith(("http://", "https://")):
+            url = QUrl(location)
+        else:
+            url = QUrl.fromLocalFile(str(Path(location).parent))
+        if not self.open_url(url):
+            self.show_known_error(f"{location}: nothing here could open it; the address is {location}")
+
+    def _build_help_menu(self) -> None:
+        from harvest_desktop.ui.help import build_help_menu
+
+        build_help_menu(self)
 
     # -- persistent window state ----------------------------------------------------------------
     def _restore_state(self) -> None:
         geometry = self.ui_state.value("window/geometry")
-        if isinstance(geometry, QByteArray):
-            self.restoreGeometry(geometry)
+        if isinstance(geometry, QByteArray) and self.restoreGeometry(geometry):
+            self.setProperty("restored_geometry", True)
         state = self.ui_state.value("window/state")
         if isinstance(state, QByteArray):
             self.restoreState(state)
@@ -358,14 +431,20 @@ class MainWindow(QMainWindow):
     def dragEnterEvent(self, event) -> None:  # noqa: N802 (Qt override)
         if dnd.accepts(event.mimeData()):
             event.acceptProposedAction()
+            self.sources.set_dragging(True)
         else:
             event.ignore()
+
+    def dragLeaveEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        self.sources.set_dragging(False)
+        super().dragLeaveEvent(event)
 
     def dragMoveEvent(self, event) -> None:  # noqa: N802 (Qt override)
         if dnd.accepts(event.mimeData()):
             event.acceptProposedAction()
 
     def dropEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        self.sources.set_dragging(False)
         items = dnd.items_from_mime(event.mimeData())
         if not items:
             event.ignore()
@@ -410,10 +489,10 @@ class MainWindow(QMainWindow):
             return
         if self.library is None:
             self._queued_items.extend(items)
-            self.statusBar().showMessage(f"{len(items)} item(s) will be added once the library is open.")
+            self.statusBar().showMessage(f"{plural(len(items), 'item')} will be added once the library is open.")
             return
         lib = self.library
-        self.runner.run(f"Adding {len(items)} item(s)", lambda t, r: lib.sources.enqueue(items), kind="enqueue",
+        self.runner.run(f"Adding {plural(len(items), 'item')}", lambda t, r: lib.sources.enqueue(items), kind="enqueue",
                         on_success=self._on_enqueued)
 
     def _on_enqueued(self, result) -> None:
@@ -443,11 +522,29 @@ class MainWindow(QMainWindow):
 
     def _on_harvested(self, results) -> None:
         failed = [r for r in results if not r.ok]
+        lines = []
         for r in failed:
             name = self.sources.sources.get(r.source_id).name if r.source_id in self.sources.sources else r.location
-            self.show_known_error(f"{name}: {r.message}")
+            lines.append(f"{name}: {r.message}")
+        if len(lines) == 1:
+            self.show_known_error(lines[0])
+        elif lines:  # a folder's failures: one line, the list behind Details
+            self.messages.add(f"{len(lines)} of {plural(len(results), 'item')} could not be read "
+                              "(select one in the Sources pane to see why).",
+                              action=("Details", lambda: self.show_failures(lines)))
         ok = len(results) - len(failed)
-        self.statusBar().showMessage(f"Harvested {ok} item(s)" + (f", {len(failed)} failed" if failed else ""), 8000)
+        self.statusBar().showMessage(f"Harvested {plural(ok, 'item')}" + (f", {len(failed)} failed" if failed else ""),
+                                     8000)
+
+    def show_failures(self, lines: list[str]) -> None:
+        box = QMessageBox(self)
+        box.setWindowTitle("Items that could not be read")
+        box.setAccessibleName("Failure details")
+        box.setText(f"{plural(len(lines), 'item')} could not be read:")
+        box.setDetailedText("\n".join(lines))
+        box.setInformativeText("\n".join(lines[:12]) + (f"\n… and {len(lines) - 12} more" if len(lines) > 12 else ""))
+        self.run_dialog(box)
+        box.deleteLater()
 
     def _after_harvest(self, state: str) -> None:
         if self._harvest_again and state == "done":
@@ -490,6 +587,8 @@ class MainWindow(QMainWindow):
             return
         if src.status == m.HARVESTING:
             self.statusBar().showMessage(f"{src.name} is being harvested; cancel the job first.", 6000)
+            return
+        if not self.confirm_remove(self, src.title or src.name):
             return
         lib = self.library
         self.runner.run(f"Removing {src.name}", lambda t, r: lib.sources.remove(source_id), kind="remove",
@@ -640,7 +739,7 @@ class MainWindow(QMainWindow):
         def work(token, _report):
             return lib.search.passages(query, 30, cancel=token)
 
-        self.runner.run(f"Searching for “{query}”", work, kind="search",
+        self.runner.run(f"Searching for “{query}”", work, kind="search", lane="search",
                         on_success=lambda hits: self.search.show_hits(query, hits))
 
     def find_concepts(self) -> None:
@@ -720,8 +819,8 @@ def _attribution_html(src: Source | None, doc) -> str:
 
     rows = [("Title", src.title or src.name), ("Location", src.final_url or src.location),
             ("Author", src.author), ("Site", src.site), ("Published", src.published), ("License", src.license),
-            ("Fetched", src.fetched_at), ("Pages", src.pages),
-            ("Characters", f"{src.char_count:,}" if src.char_count else None), ("Status", src.status)]
+            ("Fetched", human_time(src.fetched_at)), ("Pages", src.pages),
+            ("Characters", f"{src.char_count:,}" if src.char_count else None), ("Status", (src.status or "").capitalize())]
     if src.error:
         rows.append(("Problem", src.error))
     body = "".join(f"<tr><td><b>{escape(k)}</b>&nbsp;</td><td>{escape(str(v))}</td></tr>" for k, v in rows if v)

@@ -101,6 +101,7 @@ class JobRunner(QObject):
         super().__init__()
         self.loop = loop
         self.executor = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="harvest-ui")
+        self.lanes: dict[str, ThreadPoolExecutor] = {}
         self.on_bug = on_bug or _default_bug_handler
         self.jobs: list[Job] = []
         self._closed = False
@@ -108,11 +109,13 @@ class JobRunner(QObject):
     # -- starting work ---------------------------------------------------------------------------
     def run(self, title: str, work: Work, *, kind: str = "", visible: bool = True,
             on_success: Callable[[Any], None] | None = None,
-            on_failure: Callable[[BaseException], None] | None = None) -> Job:
-        """Run blocking work(token, report) on a worker thread."""
+            on_failure: Callable[[BaseException], None] | None = None, lane: str | None = None) -> Job:
+        """Run blocking work(token, report) on a worker thread (on its own lane's thread if given:
+        a search never queues behind previews, exports or concept jobs)."""
+        executor = self.executor if lane is None else self._lane(lane)
 
         async def call(token: CancelToken, report: Callable[[Progress], None]) -> Any:
-            return await self.loop.run_in_executor(self.executor, work, token, report)
+            return await self.loop.run_in_executor(executor, work, token, report)
 
         return self.run_async(title, call, kind=kind, visible=visible, on_success=on_success, on_failure=on_failure)
 
@@ -129,6 +132,12 @@ class JobRunner(QObject):
         self.job_started.emit(job)
         job.task = self.loop.create_task(self._drive(job, work, on_success, on_failure))
         return job
+
+    def _lane(self, name: str) -> ThreadPoolExecutor:
+        lane = self.lanes.get(name)
+        if lane is None:
+            lane = self.lanes[name] = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"harvest-{name}")
+        return lane
 
     async def _drive(self, job: Job, work: AsyncWork, on_success, on_failure) -> None:
         try:
@@ -201,6 +210,8 @@ class JobRunner(QObject):
             for t in still:
                 t.cancel()
         self.executor.shutdown(wait=True, cancel_futures=True)
+        for lane in self.lanes.values():
+            lane.shutdown(wait=True, cancel_futures=True)
 
 
 def _storage_fault(exc: BaseException):

@@ -7,9 +7,10 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QImage, QKeySequence, QPainter, QPen, QShortcut
-from PySide6.QtWidgets import (QFileDialog, QGraphicsScene, QGraphicsView, QHBoxLayout, QLabel, QPushButton,
-                               QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtGui import QBrush, QColor, QFont, QImage, QKeySequence, QPainter, QPalette, QPen, QShortcut
+from PySide6.QtWidgets import (QAbstractItemView, QFileDialog, QGraphicsScene, QGraphicsView, QHBoxLayout,
+                               QHeaderView, QLabel, QPushButton, QSplitter, QToolButton, QTableWidget, QTableWidgetItem,
+                               QVBoxLayout, QWidget)
 
 
 @dataclass
@@ -50,6 +51,9 @@ class ConceptMapView(QGraphicsView):
         self.setAccessibleName("Concept map")
         self.setToolTip("Concepts and how they relate; wheel or Ctrl +/- to zoom, drag to pan")
         self.zoom = 1.0
+        self.boxes: dict[str, Any] = {}  # term -> its box on the map
+        self.lines: list[tuple[str, str, Any]] = []  # from, to, line item
+        self.highlighted: str | None = None
         for keys, factor in ((QKeySequence.StandardKey.ZoomIn, 1.25), (QKeySequence.StandardKey.ZoomOut, 0.8),
                              ("Ctrl+=", 1.25)):
             sc = QShortcut(QKeySequence(keys), self)
@@ -61,6 +65,47 @@ class ConceptMapView(QGraphicsView):
         factor = new / self.zoom
         self.zoom = new
         self.scale(factor, factor)
+
+    def fit(self) -> None:
+        """Fit the whole map into the view (the zoom the buttons and the wheel start from)."""
+        rect = self.scene().sceneRect()
+        if rect.isEmpty():
+            return
+        self.resetTransform()
+        self.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)
+        self.zoom = self.transform().m11()
+        if self.zoom > 1.5:  # a small map is not blown up past readable
+            self.resetTransform()
+            self.scale(1.5, 1.5)
+            self.zoom = 1.5
+            self.centerOn(rect.center())
+
+    def highlight(self, term: str | None) -> None:
+        """Mark one concept's box and the lines that touch it; the rest fade back."""
+        self.highlighted = term if term in self.boxes else None
+        for name, box in self.boxes.items():
+            on = name == self.highlighted
+            box.setPen(self._node_pen(on))
+            box.setBrush(QBrush(QColor("#ffd966" if on else "#e7effa")))
+        for a, b, line in self.lines:
+            on = self.highlighted in (a, b)
+            line.setPen(self._edge_pen(on))
+            line.setZValue(0.5 if on else 0)
+        if self.highlighted is not None:
+            self.ensureVisible(self.boxes[self.highlighted], 40, 40)
+
+    def _node_pen(self, on: bool = False) -> QPen:
+        return QPen(QColor("#c55a11" if on else "#2d5b9a"), 3 if on else 1.5)
+
+    def _edge_pen(self, on: bool = False) -> QPen:
+        return QPen(QColor("#c55a11") if on else self._muted(), 3 if on else 1.5)
+
+    def _muted(self) -> QColor:
+        """Lines and their labels in a colour that reads on the view's own background (light or dark)."""
+        text = self.palette().color(QPalette.ColorRole.Text)
+        base = self.palette().color(QPalette.ColorRole.Base)
+        return QColor((text.red() * 3 + base.red()) // 4, (text.green() * 3 + base.green()) // 4,
+                      (text.blue() * 3 + base.blue()) // 4)
 
     def wheelEvent(self, event) -> None:  # noqa: N802 (Qt override)
         delta = event.angleDelta().y()
@@ -75,23 +120,27 @@ class ConceptMapView(QGraphicsView):
         font.setPointSize(10)
         small = QFont()
         small.setPointSize(8)
-        edge_pen = QPen(QColor("#7a869a"), 1.5)
+        self.boxes, self.lines, self.highlighted = {}, [], None
+        edge_pen = self._edge_pen()
+        label_brush = QBrush(self._muted())
         for a, b, label in data.edges:
             (x1, y1), (x2, y2) = data.nodes[a], data.nodes[b]
-            scene.addLine(x1, y1, x2, y2, edge_pen)
+            self.lines.append((a, b, scene.addLine(x1, y1, x2, y2, edge_pen)))
             if label:
                 text = scene.addSimpleText(label, small)
-                text.setBrush(QBrush(QColor("#44506a")))
+                text.setBrush(label_brush)
                 r = text.boundingRect()
                 text.setPos((x1 + x2) / 2 - r.width() / 2, (y1 + y2) / 2 - r.height() / 2)
-        node_pen = QPen(QColor("#2d5b9a"), 1.5)
+        node_pen = self._node_pen()
         node_brush = QBrush(QColor("#e7effa"))
         for term, (x, y) in data.nodes.items():
             text = scene.addSimpleText(term, font)
+            text.setBrush(QBrush(QColor("#1b2a41")))  # dark on the light box, in either theme
             r = text.boundingRect()
             box = QRectF(x - r.width() / 2 - 8, y - r.height() / 2 - 5, r.width() + 16, r.height() + 10)
             ellipse = scene.addRect(box, node_pen, node_brush)
             ellipse.setToolTip(term)
+            self.boxes[term] = ellipse
             text.setZValue(2)
             ellipse.setZValue(1)
             text.setPos(QPointF(x - r.width() / 2, y - r.height() / 2))
@@ -129,6 +178,12 @@ class ConceptMapView(QGraphicsView):
         return path
 
 
+def _tool(text: str) -> QToolButton:
+    button = QToolButton()
+    button.setText(text)
+    return button
+
+
 class ConceptsPane(QWidget):
     find_requested = Signal()
 
@@ -139,18 +194,21 @@ class ConceptsPane(QWidget):
         self.find_button.setAccessibleName("Find concepts")
         self.find_button.setToolTip("Find the key concepts in every ready source and map how they relate")
         self.find_button.clicked.connect(self.find_requested)
-        self.png_button = QPushButton("Export PNG…")
+        self.fit_button = _tool("Fit")
+        self.fit_button.setAccessibleName("Fit the concept map")
+        self.fit_button.setToolTip("Show the whole concept map (Ctrl+0)")
+        self.png_button = _tool("PNG…")
         self.png_button.setAccessibleName("Export concept map as PNG")
         self.png_button.setToolTip("Save the concept map as a PNG image")
         self.png_button.clicked.connect(lambda: self._export("png"))
-        self.svg_button = QPushButton("Export SVG…")
+        self.svg_button = _tool("SVG…")
         self.svg_button.setAccessibleName("Export concept map as SVG")
         self.svg_button.setToolTip("Save the concept map as an SVG drawing")
         self.svg_button.clicked.connect(lambda: self._export("svg"))
-        self.zoom_in = QPushButton("+")
+        self.zoom_in = _tool("+")
         self.zoom_in.setAccessibleName("Zoom in")
         self.zoom_in.setToolTip("Zoom in (Ctrl++)")
-        self.zoom_out = QPushButton("−")
+        self.zoom_out = _tool("−")
         self.zoom_out.setAccessibleName("Zoom out")
         self.zoom_out.setToolTip("Zoom out (Ctrl+-)")
         self.note = QLabel("")
@@ -160,17 +218,39 @@ class ConceptsPane(QWidget):
         self.table.setHorizontalHeaderLabels(["Concept", "Definition", "Source"])
         self.table.setAccessibleName("Concepts")
         self.table.setToolTip("Key concepts with a defining sentence from your sources")
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setWordWrap(True)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        header = self.table.horizontalHeader()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)  # the definition gets the room
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Interactive)
+        self.table.itemSelectionChanged.connect(self._on_concept_selected)
         self.map = ConceptMapView()
+        self.fit_button.clicked.connect(self.map.fit)
+        fit_key = QShortcut(QKeySequence("Ctrl+0"), self)
+        fit_key.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        fit_key.activated.connect(self.map.fit)
         self.zoom_in.clicked.connect(lambda: self.map.zoom_by(1.25))
         self.zoom_out.clicked.connect(lambda: self.map.zoom_by(0.8))
         top = QHBoxLayout()
-        for w in (self.find_button, self.zoom_in, self.zoom_out, self.png_button, self.svg_button):
+        for w in (self.find_button, self.fit_button, self.zoom_in, self.zoom_out):
             top.addWidget(w)
         top.addStretch(1)
+        for w in (self.png_button, self.svg_button):
+            top.addWidget(w)
         split = QSplitter(Qt.Orientation.Vertical)
+        split.setChildrenCollapsible(False)  # neither half can vanish behind the divider
         split.addWidget(self.table)
         split.addWidget(self.map)
+        self.table.setMinimumHeight(90)
+        self.map.setMinimumHeight(160)
+        split.setStretchFactor(0, 2)
+        split.setStretchFactor(1, 3)
+        self.split = split
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(top)
@@ -200,9 +280,28 @@ class ConceptsPane(QWidget):
                 item = QTableWidgetItem(value)
                 item.setToolTip(value)
                 self.table.setItem(row, col, item)
+        self.table.resizeColumnToContents(0)
+        self.table.setColumnWidth(0, min(self.table.columnWidth(0), 180))
+        self.table.setColumnWidth(2, 110)
+        self.table.resizeRowsToContents()
         self.map.draw(data)
+        self.map.fit()
         self.note.setText(data.note)
         self._enable_export(bool(data.nodes))
+
+    def _on_concept_selected(self) -> None:
+        rows = self.table.selectionModel().selectedRows()
+        item = self.table.item(rows[0].row(), 0) if rows else None
+        self.map.highlight(item.text() if item is not None else None)
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().showEvent(event)
+        sizes = self.split.sizes()
+        if sum(sizes) > 0 and min(sizes) < 60:  # a restored or squeezed divider: give both halves room
+            total = sum(sizes)
+            self.split.setSizes([total * 2 // 5, total - total * 2 // 5])
+        if self.data is not None:
+            self.map.fit()
 
     def _export(self, kind: str) -> None:
         path, _ = QFileDialog.getSaveFileName(self, f"Export concept map as {kind.upper()}",

@@ -6,6 +6,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QPushButton, QVBoxLayout, QWidget
 
 from harvest_desktop.formats import registry
+from harvest_desktop.ui.text import human_time
 
 KEY_ROLE = Qt.ItemDataRole.UserRole
 
@@ -87,7 +88,7 @@ class FormatsPane(QWidget):
         if engine == registry.BUILTIN and not spec.needs_model:
             route = "No API keys or Ollama needed. " + route
         self.route.setText(route)
-        enabled = not spec.needs_model and not self.busy
+        enabled = not spec.needs_model and not self.busy and self.ready  # nothing to make from: disabled
         self.generate_button.setEnabled(enabled)
         if spec.needs_model:
             self.generate_button.setToolTip(f"{spec.label} needs a generative model: add a key in the Keys pane "
@@ -136,7 +137,7 @@ class FormatsPane(QWidget):
         self.outputs.blockSignals(False)
 
     def _add_output_item(self, out, at: int | None = None) -> QListWidgetItem:
-        item = QListWidgetItem(f"{out.title}  ·  {out.created_at.replace('T', ' ')[:16]}")
+        item = QListWidgetItem(f"{out.title}  ·  {human_time(out.created_at)}")
         item.setData(KEY_ROLE, out.id)
         item.setToolTip(f"{out.format} by {out.engine}")
         if at is None:

@@ -2,8 +2,80 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QLabel, QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
+import re
+from html import escape
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QAbstractTextDocumentLayout, QPalette, QTextDocument
+from PySide6.QtWidgets import (QLabel, QLineEdit, QListWidget, QListWidgetItem, QStyle, QStyledItemDelegate,
+                               QStyleOptionViewItem, QVBoxLayout, QWidget)
+
+from harvest_desktop.ui.text import plural
+
+QUERY_ROLE = Qt.ItemDataRole.UserRole + 7  # the query a result row was found for
+_STOP = {"a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "in", "is", "it", "of", "on", "or",
+         "that", "the", "to", "was", "what", "when", "where", "which", "who", "why", "with", "how"}
+
+
+def terms(query: str) -> list[str]:
+    """The words of a query worth marking in a result (no stop words, no one-letter words)."""
+    words = re.findall(r"\w[\w'-]*", query.lower())
+    return [w for w in dict.fromkeys(words) if len(w) > 1 and w not in _STOP]
+
+
+def highlight_html(text: str, query: str) -> str:
+    """The text as HTML with the query's words (and words starting with them) in bold."""
+    words = terms(query)
+    if not words:
+        return escape(text).replace("\n", "<br>")
+    pattern = re.compile(r"\b(" + "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)) + r")\w*",
+                         re.IGNORECASE)
+    out, last = [], 0
+    for m in pattern.finditer(text):
+        out.append(escape(text[last:m.start()]))
+        out.append(f"<b>{escape(m.group(0))}</b>")
+        last = m.end()
+    out.append(escape(text[last:]))
+    return "".join(out).replace("\n", "<br>")
+
+
+class HighlightDelegate(QStyledItemDelegate):
+    """Draws a result row as rich text: the first line (source, page) muted, the query's words bold."""
+
+    def _doc(self, option: QStyleOptionViewItem, index) -> QTextDocument:
+        doc = QTextDocument()
+        doc.setDefaultFont(option.font)
+        text = index.data(Qt.ItemDataRole.DisplayRole) or ""
+        query = index.data(QUERY_ROLE) or ""
+        head, _, body = text.partition("\n")
+        doc.setHtml(f"<div style='opacity:0.75'><i>{escape(head)}</i></div>{highlight_html(body, query)}")
+        doc.setTextWidth(max(100, option.rect.width() - 8))
+        return doc
+
+    def paint(self, painter, option, index) -> None:
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        doc = self._doc(opt, index)
+        opt.text = ""
+        style = opt.widget.style() if opt.widget is not None else None
+        if style is not None:
+            style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)
+        ctx = QAbstractTextDocumentLayout.PaintContext()
+        selected = bool(opt.state & QStyle.StateFlag.State_Selected)
+        ctx.palette.setColor(QPalette.ColorRole.Text, opt.palette.color(
+            QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text))
+        painter.save()
+        painter.translate(opt.rect.left() + 4, opt.rect.top() + 2)
+        doc.documentLayout().draw(painter, ctx)
+        painter.restore()
+
+    def sizeHint(self, option, index) -> QSize:  # noqa: N802 (Qt override)
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        width = opt.widget.viewport().width() if opt.widget is not None else 400
+        opt.rect.setWidth(width)
+        doc = self._doc(opt, index)
+        return QSize(width, int(doc.size().height()) + 6)
 
 
 def hit_label(hit) -> str:
@@ -34,6 +106,8 @@ class SearchPane(QWidget):
         self.summary.setAccessibleName("Search summary")
         self.results = QListWidget()
         self.results.setWordWrap(True)
+        self.results.setItemDelegate(HighlightDelegate(self.results))
+        self.results.setSpacing(2)
         self.results.setAccessibleName("Search results")
         self.results.setToolTip("Passages that match, with their source and page")
         layout = QVBoxLayout(self)
@@ -47,5 +121,6 @@ class SearchPane(QWidget):
         for hit in hits:
             item = QListWidgetItem(hit_label(hit))
             item.setToolTip(hit.text[:2000])
+            item.setData(QUERY_ROLE, query)
             self.results.addItem(item)
-        self.summary.setText(f"{len(hits)} passage(s) for “{query}”" if hits else f"Nothing found for “{query}”.")
+        self.summary.setText(f"{plural(len(hits), 'passage')} for “{query}”" if hits else f"Nothing found for “{query}”.")

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 from typing import Iterable
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QLabel, QPushButton, QToolButton, QTreeWidget,
-                               QTreeWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QMenu, QPushButton, QStyle,
+                               QToolButton, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
 
 from harvest_desktop.core import status as m
 
@@ -46,6 +46,20 @@ def status_text(src: Source, names: dict[int, str]) -> str:
     return "Ready"
 
 
+OCR_HINT = ("Scanned pages carry pictures of text, not text: make a searchable copy with OCR "
+            "(for example `ocrmypdf in.pdf out.pdf`, which uses Tesseract) and add that copy.")
+
+
+def problem_text(src: Source) -> str:
+    """The whole reason a source failed, with what to do about it, for the line under the table."""
+    reason = src.error or "unknown reason"
+    text = f"{src.title or src.name} could not be read: {reason}"
+    low = reason.lower()
+    if ("no text" in low or "scanned" in low or "image" in low) and "ocr" not in low:
+        text += "\n" + OCR_HINT
+    return text
+
+
 def needs_decision(src: Source) -> bool:
     return src.status == m.DUPLICATE or (src.status == m.READY and src.similar_to is not None
                                          and not kept_both(src))
@@ -57,6 +71,8 @@ class SourcesPane(QWidget):
     keep_both_requested = Signal(int)
     keep_newer_requested = Signal(int)
     ticked_changed = Signal(object)  # list of the ready sources ticked for generation
+    retry_requested = Signal(int)
+    show_file_requested = Signal(int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -75,7 +91,31 @@ class SourcesPane(QWidget):
         self.tree.setAccessibleName("Sources")
         self.tree.setToolTip("Files and pages in your library; drop more onto the window. "
                              "Ticked ready sources go into what you generate.")
-        self.tree.setColumnWidth(0, 220)
+        header = self.tree.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)  # the name gives way, not the status
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
+        header.setMinimumSectionSize(60)
+        self.tree.setColumnWidth(1, 130)
+        self.tree.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.tree.customContextMenuRequested.connect(self._context_menu)
+        # First run: what to do, right where the list will be; it goes once there is something.
+        self.empty_hint = QLabel("Drop files, folders or web links here\n\nor use Add files…, Add folder… or Add URL… "
+                                 "above.\nMarkdown, text, PDF, HTML, Word, PowerPoint, ODT, RTF and EPUB are read.")
+        self.empty_hint.setAccessibleName("Drop hint")
+        self.empty_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_hint.setWordWrap(True)
+        self.empty_hint.setStyleSheet("color: palette(placeholder-text); padding: 12px;")
+        hint_layout = QVBoxLayout(self.tree.viewport())
+        hint_layout.addWidget(self.empty_hint)
+        self.dragging = False
+        self.problem = QLabel("")
+        self.problem.setAccessibleName("Problem with the selected source")
+        self.problem.setWordWrap(True)
+        self.problem.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.problem.setStyleSheet("color: #b3261e;")
+        self.problem.setVisible(False)
         self.tree.itemSelectionChanged.connect(self._on_selection)
         self.tree.itemChanged.connect(self._on_item_changed)
 
@@ -114,6 +154,7 @@ class SourcesPane(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(self.add_row)
         layout.addWidget(self.tree, 1)
+        layout.addWidget(self.problem)
         layout.addWidget(self.decision)
         layout.addWidget(self.remove_button)
         self._update_buttons()
@@ -123,7 +164,13 @@ class SourcesPane(QWidget):
             b = QToolButton()
             b.setDefaultAction(action)
             b.setAccessibleName(action.text().replace("…", "").replace("&", ""))
+            short = action.text().replace("&", "")
+            if short.startswith("Add "):  # "Files…", "Folder…", "URL…" beside their icons: fits narrow panes
+                short = short[4:5].upper() + short[5:]
+            b.setText(short)
             b.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+            b.setToolTip(action.toolTip())
+            action.changed.connect(lambda b=b, short=short: b.setText(short))  # the action re-syncs its text
             self.add_row.addWidget(b)
         self.add_row.addStretch(1)
 
@@ -169,6 +216,7 @@ class SourcesPane(QWidget):
                 self._refresh_item(other, names)
         if src.id == self.selected_id():
             self._update_buttons()
+        self._refresh_hint()
         self._emit_ticked()
 
     def drop_source(self, source_id: int) -> None:
@@ -267,9 +315,64 @@ class SourcesPane(QWidget):
         if sid is not None:
             signal.emit(sid)
 
+    # -- empty state, drag highlight, context menu ------------------------------------------------
+    def set_dragging(self, on: bool) -> None:
+        """Light the list up while files are dragged over the window."""
+        if on == self.dragging:
+            return
+        self.dragging = on
+        self.tree.setStyleSheet("QTreeWidget { border: 2px dashed palette(highlight); "
+                                "background: palette(alternate-base); }" if on else "")
+        if on:
+            self.empty_hint.setText("Drop to add to your library")
+        else:
+            self._refresh_hint()
+
+    def _refresh_hint(self) -> None:
+        if not self.dragging:
+            self.empty_hint.setText("Drop files, folders or web links here\n\nor use Add files…, Add folder… or "
+                                    "Add URL… above.\nMarkdown, text, PDF, HTML, Word, PowerPoint, ODT, RTF and "
+                                    "EPUB are read.")
+        self.empty_hint.setVisible(not self.sources or self.dragging)
+
+    def context_actions(self, source_id: int) -> list[tuple[str, object, bool]]:
+        """(label, signal, enabled) for a source's menu: Retry, Remove, Show file / Open page."""
+        src = self.sources.get(source_id)
+        if src is None:
+            return []
+        is_url = getattr(src, "kind", "") == "url" or str(src.location).startswith(("http://", "https://"))
+        return [("Retry", self.retry_requested, src.status == m.FAILED),
+                ("Remove", self.remove_requested, src.status != m.HARVESTING),
+                ("Open page" if is_url else "Show file", self.show_file_requested, True)]
+
+    def _context_menu(self, pos) -> None:
+        item = self.tree.itemAt(pos)
+        if item is None:
+            return
+        sid = item.data(0, ID_ROLE)
+        self.tree.setCurrentItem(item)
+        menu = self.build_context_menu(sid)
+        menu.exec(self.tree.viewport().mapToGlobal(pos))
+        menu.deleteLater()
+
+    def build_context_menu(self, source_id: int) -> QMenu:
+        menu = QMenu(self)
+        menu.setAccessibleName("Source actions")
+        icons = {"Retry": QStyle.StandardPixmap.SP_BrowserReload, "Remove": QStyle.StandardPixmap.SP_TrashIcon,
+                 "Show file": QStyle.StandardPixmap.SP_DirOpenIcon, "Open page": QStyle.StandardPixmap.SP_DirLinkIcon}
+        for label, signal, enabled in self.context_actions(source_id):
+            action = menu.addAction(self.style().standardIcon(icons[label]), label)
+            action.setEnabled(enabled)
+            action.triggered.connect(lambda _=False, sig=signal: sig.emit(source_id))
+        return menu
+
     def _update_buttons(self) -> None:
         sid = self.selected_id()
         src = self.sources.get(sid) if sid is not None else None
+        self._refresh_hint()
+        failed = src is not None and src.status == m.FAILED
+        self.problem.setVisible(failed)
+        self.problem.setText(problem_text(src) if failed and src is not None else "")
         self.remove_button.setEnabled(src is not None and src.status != m.HARVESTING)
         show = src is not None and needs_decision(src)
         self.decision.setVisible(show)

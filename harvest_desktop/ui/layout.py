@@ -1,0 +1,101 @@
+"""Small screens: the window opens inside the screen and works down to about 800 px wide."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QRect, Qt
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import QFrame, QMainWindow, QScrollArea
+
+PREFERRED = (1200, 760)  # what the window asks for when the screen has room
+SIDE_MIN = 210  # the right pane scrolls sideways below its own width instead of widening the window
+FRAME_ALLOWANCE = (16, 40)  # window-manager borders and title bar, before they are known
+
+
+def fit_layout(window: QMainWindow) -> None:
+    """Collapsible side panes, a scrolling right pane, and View menu toggles to bring them back."""
+    splitter = window.splitter
+    side = window.side
+    index = splitter.indexOf(side)
+    if index >= 0:
+        holder = QScrollArea()
+        holder.setObjectName("side-scroll")
+        holder.setFrameShape(QFrame.Shape.NoFrame)
+        holder.setWidgetResizable(True)
+        holder.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        holder.setMinimumWidth(SIDE_MIN)
+        splitter.replaceWidget(index, holder)
+        holder.setWidget(side)
+        window.side_holder = holder
+    splitter.setChildrenCollapsible(True)
+    splitter.setCollapsible(1, False)  # the previews stay; the panes beside them fold away
+    splitter.setHandleWidth(max(splitter.handleWidth(), 5))
+
+    view = window.menuBar().addMenu("&View")
+    view.setObjectName("view_menu")
+    window.toggle_sources_action = _toggle(window, view, "Sources pane", "Ctrl+1", 0)
+    window.toggle_side_action = _toggle(window, view, "Make and export pane", "Ctrl+3", 2)
+    if hasattr(window, "jobs_dock"):
+        jobs = window.jobs_dock.toggleViewAction()
+        jobs.setText("Jobs")
+        view.addAction(jobs)
+    splitter.splitterMoved.connect(lambda *_: _sync_toggles(window))
+
+
+def _toggle(window: QMainWindow, menu, label: str, shortcut: str, index: int) -> QAction:
+    action = QAction(label, window)
+    action.setCheckable(True)
+    action.setChecked(True)
+    action.setShortcut(QKeySequence(shortcut))
+    action.setToolTip(f"Show or hide the {label.lower()} ({shortcut})")
+    action.toggled.connect(lambda on: set_pane_shown(window, index, on))
+    window.addAction(action)
+    menu.addAction(action)
+    return action
+
+
+def set_pane_shown(window: QMainWindow, index: int, on: bool) -> None:
+    splitter = window.splitter
+    sizes = splitter.sizes()
+    if on == (sizes[index] > 0):
+        return
+    if on:
+        want = max(splitter.widget(index).minimumSizeHint().width(), 260)
+        sizes[index] = want
+        sizes[1] = max(100, sizes[1] - want)
+    else:
+        sizes[1] += sizes[index]
+        sizes[index] = 0
+    splitter.setSizes(sizes)
+    _sync_toggles(window)
+
+
+def _sync_toggles(window: QMainWindow) -> None:
+    sizes = window.splitter.sizes()
+    for action, index in ((window.toggle_sources_action, 0), (window.toggle_side_action, 2)):
+        action.blockSignals(True)
+        action.setChecked(sizes[index] > 0)
+        action.blockSignals(False)
+
+
+def available(window: QMainWindow) -> QRect:
+    screen = window.screen() or QGuiApplication.primaryScreen()
+    return screen.availableGeometry() if screen is not None else QRect(0, 0, *PREFERRED)
+
+
+def fit_to_screen(window: QMainWindow, area: QRect | None = None) -> None:
+    """Size and place the window inside `area` (the screen's available geometry by default),
+    frame and title bar included; a restored geometry that no longer fits is pulled back in."""
+    area = area or available(window)
+    fw, fh = FRAME_ALLOWANCE
+    max_w, max_h = max(400, area.width() - fw), max(300, area.height() - fh)
+    geo = window.geometry()
+    restored = window.property("restored_geometry") is True
+    w = min(geo.width() if restored else PREFERRED[0], max_w)
+    h = min(geo.height() if restored else PREFERRED[1], max_h)
+    w, h = max(w, min(window.minimumSizeHint().width(), max_w)), max(h, min(window.minimumSizeHint().height(), max_h))
+    window.resize(w, h)
+    x, y = (geo.x(), geo.y()) if restored else (area.x() + (area.width() - w - fw) // 2,
+                                                  area.y() + (area.height() - h - fh) // 2)
+    x = min(max(x, area.x()), area.right() - w - fw + 1)
+    y = min(max(y, area.y()), area.bottom() - h - fh + 1)
+    window.move(max(x, area.x()), max(y, area.y()))
