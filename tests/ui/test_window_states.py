@@ -64,6 +64,7 @@ def test_a_failure_reads_in_full_under_the_table_and_its_menu_retries_removes_an
     assert problem.isVisible()
     assert src.error in problem.text() and bad.name in problem.text()  # the whole reason, not "Failed: the co…"
     # one fault, one line in the message bar
+    qtbot.waitUntil(lambda: not w.runner.running("harvest"), timeout=20000)
     assert len(w.messages.lines) == 1 and bad.name in w.messages.lines[0]
 
     labels = [(label, enabled) for label, _sig, enabled in w.sources.context_actions(src.id)]
