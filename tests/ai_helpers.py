@@ -49,14 +49,15 @@ def fake_key(prefix: str = "sk-proj-") -> str:
     return prefix + "".join(chr(ord("a") + (i * 7) % 26) for i in range(20)) + "T3stK3y" + "9" * 17
 
 
-ARTICLE = {
+ARTICLE = {  # passages numbered in reading order: 1, 2 from bees.md, 3 from ants.md
     "title": "How bees talk",
     "sections": [
         {"heading": "The waggle dance",
-         "paragraphs": [{"text": "Honey bees tell each other where food is by dancing.", "passages": [1]},
-                        {"text": "The angle of the dance points to the food.", "passages": [1, 2]}]},
-        {"heading": "Why it matters",
-         "paragraphs": [{"text": "Colonies that share directions gather more nectar.", "passages": [2]}]},
+         "paragraphs": [{"text": "Honey bees communicate the location of food with the waggle dance.", "passages": [1]},
+                        {"text": "The angle of the waggle run shows the direction of the food relative to the sun.",
+                         "passages": [1, 2]}]},
+        {"heading": "And ants?",
+         "paragraphs": [{"text": "Ants lay pheromone trails to food, so short paths get stronger.", "passages": [3]}]},
     ],
 }
 

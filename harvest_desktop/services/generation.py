@@ -90,13 +90,14 @@ class GenerationService:
         ai = compose.Options(engine=engine or "auto", prefer=options.pop("prefer", None) or "balanced",
                              fresh=bool(options.pop("fresh", False)), depth=options.pop("depth", None) or "normal",
                              topic=options.pop("topic", None) or "")
+        ai.gen = self.gen_options(options)
         on_text = options.pop("on_text", None)
         if export_to is not None:
             from harvest_desktop.export import check_target
 
             check_target(Path(export_to), overwrite=overwrite)
         chunks, passages, analyses, meta = self._generation_input(source_ids, cancel)
-        builtin_options = {k: v for k, v in options.items() if v}
+        builtin_options = {k: v for k, v in options.items() if v and k in ("count", "types", "chapters")}
         # Every generation goes through the gateway: it routes (the built-in engine is one route),
         # estimates, caches, retries, falls back and records usage.
         result = compose.generate(
@@ -122,6 +123,22 @@ class GenerationService:
         assert out.id is not None
         return Generated(out, self._ctx.publish(Changes(outputs_added={out.id}, usage=True)), written)
 
+    def gen_options(self, options: dict):  # -> formats.generative.base.GenOptions
+        """What a model is asked to write: the CLI's/window's choices, the output language from settings."""
+        from harvest_desktop.formats.generative.base import GenOptions
+
+        types = options.get("types") or ()
+        if isinstance(types, str):
+            types = tuple(t.strip().lower() for t in types.split(",") if t.strip())
+        g = GenOptions(count=options.get("count"), types=tuple(types),
+                       language=getattr(self._ctx.settings, "output_language", "") or "en")
+        for name in ("difficulty", "length", "tone", "reading_level", "question"):
+            if options.get(name):
+                setattr(g, name, str(options[name]))
+        if options.get("runtime"):
+            g.runtime_s = float(options["runtime"])
+        return g
+
     def gateway(self):  # -> ai.gateway.Gateway
         """The AI gateway (router, cache, budget, ledger) over this library's database."""
         from harvest_desktop.services.routing import semantic_embedder
@@ -131,7 +148,7 @@ class GenerationService:
                        embed=semantic_embedder())
 
     def route(self, fmt: str, *, engine: str = "auto", prefer: str = "balanced",
-              source_ids: Sequence[int] | None = None, depth: str = "normal"):  # -> ai.router.Plan
+              source_ids: Sequence[int] | None = None, depth: str = "normal", **options):  # -> ai.router.Plan
         """Which route would make this format now, why, and what it would cost; nothing is sent."""
         from harvest_desktop.services import routing as compose
         from harvest_desktop.formats import registry
@@ -139,7 +156,8 @@ class GenerationService:
         spec = registry.get_format(fmt)
         _chunks, passages, _analyses, _meta = self._generation_input(source_ids, NEVER)
         return compose.plan_route(self.gateway(), spec, passages,
-                                  compose.Options(engine=engine or "auto", prefer=prefer, depth=depth))
+                                  compose.Options(engine=engine or "auto", prefer=prefer, depth=depth,
+                                                  gen=self.gen_options(options)))
 
     def _write_first(self, out: m.Output, path: Path, overwrite: bool) -> Path:
         """Write the file before the row is stored, so a failed export stores nothing."""

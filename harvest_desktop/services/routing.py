@@ -18,7 +18,7 @@ from harvest_desktop.understand.passages import Passage
 
 
 def generative_module(key: str):
-    """The prompt/validator module of a format a model makes, or None for extractive-only formats."""
+    """The old blog-post module (kept for its source_meta helper); models write every format now."""
     if key == "blog-post":
         from harvest_desktop.formats import blog_post
 
@@ -33,6 +33,56 @@ class Options:
     fresh: bool = False
     depth: str = "normal"
     topic: str = ""
+    gen: Any = None  # formats.generative.base.GenOptions: count, difficulty, types, length, tone, runtime, language
+
+    def gen_options(self):
+        from harvest_desktop.formats.generative.base import GenOptions
+
+        g = self.gen or GenOptions()
+        if self.topic and not g.topic:
+            g.topic = self.topic
+        g.depth = self.depth
+        return g
+
+
+def model_format(spec, opts: Options):
+    """The model-made side of a format (None when only the built-in engine makes it)."""
+    from harvest_desktop.formats.generative import format_for
+
+    return format_for(spec.key, opts.gen_options())
+
+
+def _wants_builtin(spec, opts: Options) -> bool:
+    return spec.builtin is not None and (opts.engine or "auto").split(":")[0] == "builtin"
+
+
+def _request(call, passages: Sequence[Passage], fmt_key: str, fresh: bool = False) -> GenRequest:
+    return GenRequest(fmt_key, call.messages, call.max_tokens, json_schema=call.schema,
+                      source_ids=tuple(sorted({p.source_id for p in passages})), query=call.query,
+                      fresh=fresh or call.fresh)
+
+
+def estimate_request(fmt, spec, passages: Sequence[Passage], opts: Options) -> GenRequest:
+    """One request standing for every call of the run (each part, the reduce step): the estimate and
+    the budget check cover them all, not only the first."""
+    from harvest_desktop.formats.generative.base import material
+
+    passages = _for_format(fmt, passages)
+    calls = fmt.calls_for_estimate(material(passages, fmt.opts.context))
+    messages = [m for c in calls for m in c.messages]
+    req = GenRequest(spec.key, messages, sum(c.max_tokens for c in calls), json_schema=fmt.schema,
+                     source_ids=tuple(sorted({p.source_id for p in passages})), query=fmt.query("estimate"),
+                     fresh=opts.fresh)
+    req.calls = len(calls)  # type: ignore[attr-defined]
+    return req
+
+
+def _for_format(fmt, passages: Sequence[Passage]) -> list[Passage]:
+    if fmt.key == "answer":
+        from harvest_desktop.formats.generative.answer import retrieve
+
+        return retrieve(fmt.opts.question, list(passages))
+    return list(passages)
 
 
 def semantic_embedder() -> Callable[[str], Any]:
@@ -46,62 +96,106 @@ def semantic_embedder() -> Callable[[str], Any]:
     return embed
 
 
-def build_request(spec, passages: Sequence[Passage], opts: Options):
-    module = generative_module(spec.key)
-    prep = module.prepare(passages, topic=opts.topic, depth=opts.depth)
-    req = GenRequest(spec.key, prep.messages, module.MAX_OUTPUT_TOKENS, json_schema=module.SCHEMA,
-                     source_ids=tuple(sorted({p.source_id for p in passages})), query=prep.query,
-                     fresh=opts.fresh)
-    return module, prep, req
-
-
 def plan_route(gateway, spec, passages: Sequence[Passage], opts: Options):
-    """The route, its reason and estimate, without generating (`harvest route`, the Formats pane)."""
+    """The route, its reason and estimate (every call counted), without generating."""
     from harvest_desktop.ai.cost import Estimate
     from harvest_desktop.ai.providers.base import FREE
     from harvest_desktop.ai.router import Plan, Route
 
-    if generative_module(spec.key) is None:
+    fmt = model_format(spec, opts)
+    if fmt is None or _wants_builtin(spec, opts):
         name = (opts.engine or "auto").split(":")[0]
         if name not in ("auto", "builtin"):
             raise KnownError(f"{spec.label} is made by the built-in engine only",
                              hint="use --engine auto or builtin")
         return Plan([Route("builtin", "builtin", "", True, Estimate(0, 0, FREE))],
-                    "extractive format: the built-in engine makes it on this computer, free")
-    _module, _prep, req = build_request(spec, passages, opts)
-    return gateway.plan(req, prefer=opts.prefer, engine=opts.engine, has_builtin=spec.builtin is not None,
-                        depth=opts.depth)
+                    "extractive format: the built-in engine makes it on this computer, free" if fmt is None
+                    else "chosen by you")
+    av = None
+    if spec.builtin is not None and (opts.engine or "auto") == "auto":
+        av = gateway.availability()
+        if not av.cloud_keys and not av.endpoints and not (av.ollama_running and av.ollama_models):
+            # Nothing but the built-in engine can run: say so without counting a single token.
+            return Plan([Route("builtin", "builtin", "", True, Estimate(0, 0, FREE))],
+                        "no model is available (no key, no local server, Ollama not running): the built-in "
+                        "engine makes it on this computer, free")
+    req = estimate_request(fmt, spec, passages, opts)
+    plan = gateway.plan(req, prefer=opts.prefer, engine=opts.engine, has_builtin=spec.builtin is not None,
+                        depth=opts.depth, availability=av)
+    calls = getattr(req, "calls", 1)
+    if calls > 1:
+        plan.reason += f"; {calls} calls (the material is longer than one call: written part by part)"
+    return plan
+
+
+class _FellBack(Exception):
+    """The gateway's chain ended at the built-in route: the built-in engine makes the whole format."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
 
 
 def generate(gateway, spec, passages: Sequence[Passage], sources: Mapping[int, Mapping[str, Any]],
              opts: Options, *, cancel: CancelToken = NEVER, progress: ProgressFn = no_progress,
              on_text: Callable[[str], None] | None = None, run_builtin=None):
     """Make the format along the planned route; returns the registry's FormatResult."""
-    module = generative_module(spec.key)
-    if module is None:
-        plan = plan_route(gateway, spec, passages, opts)
-        start = time.perf_counter()
-        result = run_builtin()
-        gateway.record_builtin(spec.key, plan.reason, time.perf_counter() - start)
-        return result
-    module, prep, req = build_request(spec, passages, opts)
+    from harvest_desktop.ai.cost import money
+    from harvest_desktop.formats.registry import FormatResult
+
+    fmt = model_format(spec, opts)
+    if fmt is None or _wants_builtin(spec, opts):
+        return _builtin(gateway, spec, passages, opts, run_builtin)
     progress(Progress(0, None, "Choosing a route"))
-    plan = gateway.plan(req, prefer=opts.prefer, engine=opts.engine, has_builtin=spec.builtin is not None,
-                        depth=opts.depth)
-    progress(Progress(0, None, f"Writing with {plan.primary.label}"))
-    got = {"chars": 0}
+    plan = plan_route(gateway, spec, passages, opts)
+    if plan.primary.kind == "builtin":
+        return _builtin(gateway, spec, passages, opts, run_builtin, plan)
+    spent = {"cost": 0.0, "known": True, "calls": 0, "cached": 0, "label": plan.primary.label, "lines": []}
 
     def show(text: str) -> None:
-        got["chars"] += len(text)
-        progress(Progress(0, None, f"Writing with {plan.primary.label}: {got['chars']:,} characters"))
         if on_text is not None:
             on_text(text)
 
-    res = gateway.run(plan, req, cancel=cancel, on_text=show)
-    if res.builtin:
+    def ask(call) -> str:
+        cancel.check()
+        progress(Progress(0, None, f"Writing with {spent['label']}: {call.name}"))
+        res = gateway.run(plan, _request(call, passages, spec.key, opts.fresh), cancel=cancel, on_text=show,
+                          on_restart=lambda msg: progress(Progress(0, None, msg)))
+        if res.builtin:
+            raise _FellBack(res.reason)
+        spent["calls"] += 1
+        spent["cached"] += int(res.cached)
+        spent["label"] = res.route.label
+        if res.cost is None:
+            spent["known"] = False
+        else:
+            spent["cost"] += res.cost
+        if res.failures:
+            spent["lines"].append(f"{call.name}: {res.line()}")
+        return res.text
+
+    try:
+        content = fmt.run(passages, sources, ask, cancel=cancel, progress=progress)
+    except _FellBack as fb:
+        if run_builtin is None or spec.builtin is None:
+            raise KnownError(f"{spec.label} needs a model, and every model route failed ({fb.reason})")
         result = run_builtin()
-        result.route_reason = f"{plan.line()} | {res.reason}"
+        result.route_reason = f"{plan.line()} | {fb.reason}"
         return result
     cancel.check()
-    reason = f"{plan.line()} | {res.line()}"
-    return module.build(res.text, prep, sources, engine=res.route.label, route_reason=reason)
+    cost = money(spent["cost"]) if spent["known"] else "unknown"
+    what = "cached answer, no cost" if spent["cached"] == spent["calls"] else \
+        f"{spent['calls']} call(s), {spent['cached']} cached, cost {cost}"
+    reason = (f"{plan.line()} | {spent['label']} ({what})"
+              + (f" | {'; '.join(spent['lines'])}" if spent["lines"] else ""))
+    data = content.to_dict()
+    return FormatResult(title=fmt.title(content), content=data, markdown=fmt.markdown(content),
+                        engine=spent["label"], route_reason=reason)
+
+
+def _builtin(gateway, spec, passages, opts, run_builtin, plan=None):
+    if plan is None:
+        plan = plan_route(gateway, spec, passages, opts)
+    start = time.perf_counter()
+    result = run_builtin()
+    gateway.record_builtin(spec.key, plan.reason, time.perf_counter() - start)
+    return result
