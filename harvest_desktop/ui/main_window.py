@@ -30,6 +30,7 @@ from harvest_desktop.ui.panes.concepts import ConceptsPane, compute_concepts
 from harvest_desktop.ui.panes.export import ExportPane
 from harvest_desktop.ui.panes.formats import FormatsPane
 from harvest_desktop.ui.panes.keys import KeysPane
+from harvest_desktop.ui.panes.usage import UsagePane
 from harvest_desktop.ui.panes.search import SearchPane
 from harvest_desktop.ui.panes.sources import SourcesPane
 
@@ -222,6 +223,9 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.output_view, "Output")
         self.tabs.addTab(self.search, "Search")
         self.tabs.addTab(self.concepts, "Concepts")
+        self.usage = UsagePane(self.runner, lambda: self.library)
+        self.tabs.addTab(self.usage, "Usage")
+        self.tabs.currentChanged.connect(lambda i: self.usage.refresh() if self.tabs.widget(i) is self.usage else None)
 
         self.formats = FormatsPane()
         self.export_pane = ExportPane(self.settings.last_export_dir)
@@ -282,6 +286,7 @@ class MainWindow(QMainWindow):
         self.sources.keep_newer_requested.connect(self.keep_newer)
         self.sources.ticked_changed.connect(lambda ids: self.formats.set_state(ready=bool(ids)))
         self.formats.generate_requested.connect(self.generate)
+        self.formats.route_requested.connect(self._work_out_route)
         self.formats.output_selected.connect(self._show_output)
         self.export_pane.export_requested.connect(self.export)
         self.export_pane.show_folder_requested.connect(self.show_in_folder)
@@ -397,6 +402,7 @@ class MainWindow(QMainWindow):
         self.sync.attach(library)
         self.statusBar().showMessage("Library open.", 4000)
         self.keys.refresh()
+        self.formats._update()  # the route line needs the library
         lib = library
         old_kept = self._old_kept_both()
 
@@ -630,13 +636,10 @@ class MainWindow(QMainWindow):
         if key is None:
             return
         spec = registry.get_format(key)
-        if spec.needs_model:
-            self.statusBar().showMessage(registry.route_description(spec), 8000)
-            return
         if self.runner.running("generate"):
             self.statusBar().showMessage("A generate job is already running.", 5000)
             return
-        engine = registry.engines_available()[0]
+        engine, prefer = self.formats.engine(), self.formats.prefer()
         ticked = self.sources.ticked_ids()
         if not ticked and not self.sources.all_ready_ticked():
             self.show_known_error("Generate: no source is ticked (tick the ready sources to use in the Sources pane)")
@@ -646,13 +649,39 @@ class MainWindow(QMainWindow):
         self.formats.set_state(busy=True)
         job = self.runner.run(f"Generating {spec.label.lower()}",
                               lambda t, r: lib.generation.generate(spec.key, engine=engine, source_ids=source_ids,
-                                                                   cancel=t, progress=r).output,
+                                                                   cancel=t, progress=r, prefer=prefer).output,
                               kind="generate", on_success=self._on_generated)
         job.finished.connect(lambda _state: self.formats.set_state(busy=False))
 
     def _on_generated(self, out: Output) -> None:
         self.formats.select_output(out)  # selecting it shows the preview
         self.statusBar().showMessage(f"Made “{out.title}” with the {out.engine} engine.", 8000)
+        self.usage.refresh()
+        self.keys.refresh()  # provider health may have changed
+        self.formats._update()
+
+    def _work_out_route(self, key: str, engine: str, prefer: str) -> None:
+        """The Formats pane's route line: route, reason and estimate, worked out on a worker."""
+        if self.library is None:
+            return
+        lib = self.library
+        ticked = self.sources.ticked_ids()
+        source_ids = None if self.sources.all_ready_ticked() or not ticked else ticked
+
+        def work(_t, _r):
+            from harvest_desktop.core.errors import KnownError
+
+            try:
+                return lib.generation.route(key, engine=engine, prefer=prefer, source_ids=source_ids).line(), True
+            except KnownError as exc:
+                return str(exc), False
+
+        def show(result) -> None:
+            if self.formats.current_key() == key and self.formats.engine() == engine:
+                self.formats.show_route(*result)
+
+        self.runner.run("Working out the route", work, kind="route", visible=False, on_success=show,
+                        on_failure=lambda exc: self.formats.show_route(f"Route unknown: {exc}", True))
 
     def _show_output(self, output_id) -> None:
         out = self.outputs.get(output_id) if output_id is not None else None

@@ -18,9 +18,8 @@ log = logging.getLogger(__name__)
 def ways() -> list[tuple[str, str]]:
     """How Harvest can make things, saying only what this build does.
 
-    The offline line lists what the format registry can make right now. When generation through
-    Ollama or API keys lands (the AI gateway), its lines here say so; until then they say what
-    already works (finding Ollama, keeping keys) and that generating with them is still to come."""
+    The offline line lists what the format registry can make right now; the model lines name what
+    the AI gateway makes with Ollama or keys in this build (the blog post)."""
     from harvest_desktop.formats import registry
 
     offline = [spec.label.lower() for spec in registry.FORMATS if not spec.needs_model]
@@ -31,10 +30,11 @@ def ways() -> list[tuple[str, str]]:
          "and cited passage by passage."),
         ("Ollama on your computer",
          "Harvest looks for <a href='https://ollama.com'>Ollama</a> and says below whether it is "
-         "running. Making formats with its models is not in this version yet."),
+         "running. With a model pulled, it writes blog posts from your sources on this computer."),
         ("Your own API keys",
-         "You can keep keys for OpenAI, Anthropic or Gemini in the Keys tab; they are stored in your "
-         "system's keyring, never in a file. Generating with them is not in this version yet."),
+         "You can keep keys for OpenAI, Anthropic or Gemini (or the address of any OpenAI-compatible "
+         "server) in the Keys tab; they are stored in your system's keyring, never in a file. Blog posts "
+         "can be written with them; the Formats pane shows the route and its price before anything is spent."),
     ]
 
 

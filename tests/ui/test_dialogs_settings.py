@@ -193,9 +193,18 @@ def test_cancel_leaves_the_callers_object_alone(qtbot):
     assert shared == Settings()
 
 
+def test_the_budget_the_gateway_reads_is_offered_and_nothing_else(qtbot):
+    dlg = SettingsDialog(Settings())
+    qtbot.addWidget(dlg)
+    dlg.tabs.setCurrentWidget(dlg.generation_page)
+    assert dlg.budget_spin.isVisibleTo(dlg)
+    assert not dlg.engine_combo.isVisibleTo(dlg) and not dlg.language_combo.isVisibleTo(dlg)
+
+
 def test_generation_settings_nothing_reads_are_not_offered(qtbot, monkeypatch):
     from harvest_desktop.ui import settings_dialog
 
+    monkeypatch.setattr(settings_dialog, "SHOWN_GENERATION_SETTINGS", frozenset())
     settings = Settings()
     settings.output_language = "not a language"  # a value from an old file must not block saving
     settings.save()

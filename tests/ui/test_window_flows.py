@@ -150,7 +150,7 @@ def test_keys_pane_with_secure_store(make_app, qtbot, restore_keyring, monkeypat
     seen = pane.refreshed
     pane.set_buttons["openai"].click()
     qtbot.waitUntil(lambda: pane.refreshed > seen, timeout=10000)
-    assert pane.status["openai"].text() == "Key set"
+    assert pane.status["openai"].text() == "Key set ••••" + secret[-4:]
     assert backend.store[("harvest-desktop", "openai")] == secret
     assert secret not in _all_text(app.window)
     assert pane.clear_buttons["openai"].isEnabled()

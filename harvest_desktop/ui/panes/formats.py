@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton,
+                               QVBoxLayout, QWidget)
 
 from harvest_desktop.formats import registry
 from harvest_desktop.ui.text import human_time
 
 KEY_ROLE = Qt.ItemDataRole.UserRole
+ENGINES = (("auto", "Automatic: the router decides"), ("builtin", "Built-in engine (offline)"),
+           ("ollama", "Ollama"), ("openai", "OpenAI"), ("anthropic", "Anthropic"), ("gemini", "Google Gemini"))
+PREFERENCES = (("balanced", "Balanced"), ("cost", "Lowest cost"), ("quality", "Best quality"),
+               ("local", "Local only"), ("offline", "Offline"))
 
 
 class FormatsPane(QWidget):
     generate_requested = Signal(str)  # format key
+    route_requested = Signal(str, str, str)  # format key, engine, preference: the window works out the route
     output_selected = Signal(object)  # output id or None
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -33,7 +39,27 @@ class FormatsPane(QWidget):
         self.route = QLabel()
         self.route.setWordWrap(True)
         self.route.setAccessibleName("Route")
-        self.route.setToolTip("Which engine will make this format, and why")
+        self.route.setToolTip("Which engine will make this format, why, and what it will cost at most")
+        self.engine_combo = QComboBox()
+        self.engine_combo.setAccessibleName("Engine")
+        self.engine_combo.setToolTip("Override the router: make this format with a chosen engine")
+        for key, label in ENGINES:
+            self.engine_combo.addItem(label, key)
+        try:
+            from harvest_desktop.ai import keys
+
+            for ep in keys.endpoints():
+                self.engine_combo.addItem(f"Server {ep.name}", ep.name)
+        except Exception:  # a broken endpoints file is reported where it is used
+            pass
+        self.prefer_combo = QComboBox()
+        self.prefer_combo.setAccessibleName("Preference")
+        self.prefer_combo.setToolTip("What matters most when the router decides")
+        for key, label in PREFERENCES:
+            self.prefer_combo.addItem(label, key)
+        self.engine_combo.currentIndexChanged.connect(lambda *_: self._update())
+        self.prefer_combo.currentIndexChanged.connect(lambda *_: self._update())
+        self.route_ok = True
         self.generate_button = QPushButton("Generate")
         self.generate_button.setAccessibleName("Generate")
         self.generate_button.setToolTip("Make the selected format from the ticked sources (Ctrl+G)")
@@ -49,6 +75,10 @@ class FormatsPane(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.list)
         layout.addWidget(self.description)
+        choose = QHBoxLayout()
+        choose.addWidget(self.engine_combo, 2)
+        choose.addWidget(self.prefer_combo, 1)
+        layout.addLayout(choose)
         layout.addWidget(self.route)
         layout.addWidget(self.generate_button)
         layout.addWidget(self.outputs_label)
@@ -74,7 +104,19 @@ class FormatsPane(QWidget):
             self.ready = ready
         if busy is not None:
             self.busy = busy
-        self._update()
+        self._update_button()
+
+    def engine(self) -> str:
+        return str(self.engine_combo.currentData() or "auto")
+
+    def prefer(self) -> str:
+        return str(self.prefer_combo.currentData() or "balanced")
+
+    def show_route(self, text: str, ok: bool) -> None:
+        """The route and its reason in one line (worked out by the window, off the UI thread)."""
+        self.route_ok = ok
+        self.route.setText(text)
+        self._update_button()
 
     def _update(self) -> None:
         key = self.current_key()
@@ -82,17 +124,24 @@ class FormatsPane(QWidget):
             self.generate_button.setEnabled(False)
             return
         spec = registry.get_format(key)
-        engine = registry.engines_available()[0]
         self.description.setText(spec.description)
-        route = registry.route_description(spec, engine)
-        if engine == registry.BUILTIN and not spec.needs_model:
-            route = "No API keys or Ollama needed. " + route
-        self.route.setText(route)
-        enabled = not spec.needs_model and not self.busy and self.ready  # nothing to make from: disabled
+        if spec.needs_model or self.engine() not in ("auto", "builtin"):
+            self.route.setText("Working out the route…")
+        else:
+            self.route.setText("Built-in offline engine: runs on this computer, needs no keys or network, "
+                               "costs nothing. Text is taken from your sources and cited.")
+        self.route_requested.emit(key, self.engine(), self.prefer())
+        self._update_button()
+
+    def _update_button(self) -> None:
+        key = self.current_key()
+        if key is None:
+            return
+        spec = registry.get_format(key)
+        enabled = not self.busy and self.route_ok and self.ready  # nothing to make from: disabled
         self.generate_button.setEnabled(enabled)
-        if spec.needs_model:
-            self.generate_button.setToolTip(f"{spec.label} needs a generative model: add a key in the Keys pane "
-                                            "or run Ollama")
+        if not self.route_ok:
+            self.generate_button.setToolTip(f"{spec.label}: no route can make it now (see the line above)")
         elif not self.ready:
             self.generate_button.setToolTip("Add sources (or tick one in the Sources pane) first; Generate uses "
                                             "the ticked ready sources (Ctrl+G)")

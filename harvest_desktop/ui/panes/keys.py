@@ -33,6 +33,8 @@ class KeysPane(QWidget):
         self.status: dict[str, QLabel] = {}
         self.set_buttons: dict[str, QPushButton] = {}
         self.clear_buttons: dict[str, QPushButton] = {}
+        self.test_buttons: dict[str, QPushButton] = {}
+        self.verdicts: dict[str, str] = {}  # last Test result per provider
         grid = QGridLayout()
         for row, p in enumerate(keys.PROVIDERS):
             name = QLabel(p.label)
@@ -48,50 +50,103 @@ class KeysPane(QWidget):
             clear_b.setAccessibleName(f"Clear {p.label} {what}")
             clear_b.setToolTip(f"Remove the {p.label} {what} from the system key store")
             clear_b.clicked.connect(lambda _=False, p=p: self._clear(p))
+            test_b = QPushButton("Test")
+            test_b.setAccessibleName(f"Test {p.label} {what}")
+            test_b.setToolTip("Make the cheapest real call and say: valid, invalid key, no credit, rate limited "
+                              "or unreachable")
+            test_b.clicked.connect(lambda _=False, p=p: self._test(p.key))
             grid.addWidget(name, row, 0)
             grid.addWidget(state, row, 1)
             grid.addWidget(set_b, row, 2)
             grid.addWidget(clear_b, row, 3)
+            grid.addWidget(test_b, row, 4)
             self.status[p.key] = state
             self.set_buttons[p.key] = set_b
             self.clear_buttons[p.key] = clear_b
+            self.test_buttons[p.key] = test_b
+        self.servers = QLabel("")
+        self.servers.setWordWrap(True)
+        self.servers.setAccessibleName("OpenAI-compatible servers")
+        self.servers.setToolTip("Servers added with `harvest keys add-endpoint NAME --base-url URL`")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.banner)
         layout.addLayout(grid)
+        layout.addWidget(self.servers)
         layout.addStretch(1)
         self._enable(False)
         self.refreshed = 0  # count of finished refreshes (tests wait on it)
+        self.tested = 0  # count of finished Test calls
 
     def _enable(self, on: bool) -> None:
-        for b in (*self.set_buttons.values(), *self.clear_buttons.values()):
+        for b in (*self.set_buttons.values(), *self.clear_buttons.values(), *self.test_buttons.values()):
             b.setEnabled(on)
 
     def refresh(self) -> None:
         """Ask the key store (off the UI thread: it may talk to a system service)."""
 
         def work(_token, _report):
+            from harvest_desktop.ai.resilience import Breakers
+
             ok, description = keys.secure_backend()
-            state = {p.key: keys.key_is_set(p.key) for p in keys.PROVIDERS} if ok else {}
-            return ok, description, state
+            rows = {r.name: r for r in keys.list_keys()} if ok else {}
+            state = {name: (r.tail if r.is_set else "") for name, r in rows.items()}
+            breakers = Breakers()
+            health = {name: breakers.state(name).describe() for name in rows if breakers.state(name).failures}
+            servers = [r for r in rows.values() if r.base_url]
+            return ok, description, state, health, servers
 
         self.runner.run("Checking the key store", work, kind="keys", visible=False, on_success=self._show)
 
     def _show(self, result) -> None:
-        ok, description, state = result
+        ok, description, state, health, servers = result
         self.secure = ok
         self.banner.setText(description)
         for p in keys.PROVIDERS:
             label = self.status[p.key]
+            tail = state.get(p.key, "")
             if not ok:
-                label.setText("cannot store")
-            elif state.get(p.key):
-                label.setText("Key set" if p.secret else "Address set")
+                text = "cannot store"
+            elif tail:
+                text = (f"Key set {tail}" if p.secret else f"Address set ({tail})")
             else:
-                label.setText("No key" if p.secret else "Default (this computer)")
-            self.clear_buttons[p.key].setEnabled(ok and bool(state.get(p.key)))
+                text = "No key" if p.secret else "Default (this computer)"
+            if p.key in health:
+                text += f"; {health[p.key]}"
+            if p.key in self.verdicts:
+                text += f"; test: {self.verdicts[p.key]}"
+            label.setText(text)
+            self.clear_buttons[p.key].setEnabled(ok and bool(tail))
             self.set_buttons[p.key].setEnabled(ok)
+            self.test_buttons[p.key].setEnabled(ok and (bool(tail) or not p.secret))
+        lines = []
+        for r in servers:
+            line = f"{r.name}: {r.base_url}" + (f" (model {r.model})" if r.model else "")
+            line += f", key {r.tail}" if r.is_set else ", no key"
+            if r.name in health:
+                line += f"; {health[r.name]}"
+            if r.name in self.verdicts:
+                line += f"; test: {self.verdicts[r.name]}"
+            lines.append(line)
+        self.servers.setText(("Servers: " + "; ".join(lines)) if lines else
+                             "No OpenAI-compatible servers yet (add one with `harvest keys add-endpoint`).")
         self.refreshed += 1
+
+    def _test(self, name: str) -> None:
+        """The cheapest real call, off the UI thread; the verdict shows beside the provider."""
+        from harvest_desktop.ai.keytest import test_key
+
+        def done(result) -> None:
+            self.verdicts[name] = result.verdict + (f" ({result.detail})" if result.detail else "")
+            self.tested += 1
+            self.refresh()
+
+        def failed(_exc) -> None:
+            self.tested += 1
+            self.refresh()
+
+        self.runner.run(f"Testing {name}", lambda t, r: test_key(name), kind="keys", visible=False,
+                        on_success=done, on_failure=failed)
 
     def _set(self, p: keys.Provider) -> None:
         value = self.ask_value(self, p)
