@@ -402,7 +402,7 @@ class MainWindow(QMainWindow):
         self.sync.attach(library)
         self.statusBar().showMessage("Library open.", 4000)
         self.keys.refresh()
-        self.formats._update()  # the route line needs the library
+        self.formats.refresh_route()  # the route line needs the library
         lib = library
         old_kept = self._old_kept_both()
 
@@ -658,7 +658,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Made “{out.title}” with the {out.engine} engine.", 8000)
         self.usage.refresh()
         self.keys.refresh()  # provider health may have changed
-        self.formats._update()
+        self.formats.refresh_route()
 
     def _work_out_route(self, key: str, engine: str, prefer: str) -> None:
         """The Formats pane's route line: route, reason and estimate, worked out on a worker."""
@@ -669,12 +669,15 @@ class MainWindow(QMainWindow):
         source_ids = None if self.sources.all_ready_ticked() or not ticked else ticked
 
         def work(_t, _r):
-            from harvest_desktop.core.errors import KnownError
+            from harvest_desktop.ai.cost import BudgetExceeded
+            from harvest_desktop.core.errors import KnownError, NeedsModel
 
             try:
                 return lib.generation.route(key, engine=engine, prefer=prefer, source_ids=source_ids).line(), True
+            except (NeedsModel, BudgetExceeded) as exc:
+                return str(exc), False  # no route can make it: Generate stays off
             except KnownError as exc:
-                return str(exc), False
+                return str(exc), True  # e.g. no harvested text yet: Generate explains when pressed
 
         def show(result) -> None:
             if self.formats.current_key() == key and self.formats.engine() == engine:

@@ -109,4 +109,4 @@ def test_says_only_what_this_build_does(qtbot, closed_port_url):
     texts = " ".join((offline, ollama, keys)).lower()
     assert "script" not in texts  # the video script is not made by any route yet
     # The gateway writes blog posts through Ollama or a key: those lines say so, and nothing more.
-    assert "blog posts" in ollama and "blog posts" in keys and "blog post" not in offline.lower()
+    assert "blog posts" in ollama.lower() and "blog posts" in keys.lower() and "blog post" not in offline.lower()

@@ -100,11 +100,19 @@ class FormatsPane(QWidget):
                 return
 
     def set_state(self, *, ready: bool | None = None, busy: bool | None = None) -> None:
+        changed = ready is not None and ready != self.ready
         if ready is not None:
             self.ready = ready
         if busy is not None:
             self.busy = busy
-        self._update_button()
+        if changed:
+            self._update()  # other sources: another estimate
+        else:
+            self._update_button()
+
+    def refresh_route(self) -> None:
+        """Work the route out again (keys, servers, budget or health may have changed)."""
+        self._update()
 
     def engine(self) -> str:
         return str(self.engine_combo.currentData() or "auto")
