@@ -78,11 +78,18 @@ def render_pdf(doc: d.Document) -> bytes:
                                  spaceAfter=16)
 
     class _Doc(BaseDocTemplate):
+        _hv_last_level = -1
+
+        def beforeDocument(self) -> None:  # noqa: N802 (reportlab's hook name; runs at every pass)
+            self._hv_last_level = -1
+
         def afterFlowable(self, flowable) -> None:  # noqa: N802 (reportlab's hook name)
             key = getattr(flowable, "_hv_key", None)
             if key is None:
                 return
             level, text = flowable._hv_level, flowable._hv_text
+            level = min(level, self._hv_last_level + 1)  # PDF outlines cannot skip a level
+            self._hv_last_level = level
             self.canv.bookmarkPage(key)
             self.canv.addOutlineEntry(text, key, level=level, closed=level > 0)
             if getattr(flowable, "_hv_toc", True):

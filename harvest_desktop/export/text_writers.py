@@ -107,21 +107,28 @@ def _h(text: str) -> str:
     return html.escape(text, quote=True)
 
 
-def _html_refs(refs: list[int]) -> str:
-    return "".join(f'<a class="ref" href="#ref-{n}">[{n}]</a>' for n in refs)
+def _ref_href(n: int) -> str:
+    return f"#ref-{n}"
 
 
-def _html_para(p: d.Para, tag: str = "p") -> str:
+def _html_refs(refs: list[int], href=_ref_href) -> str:
+    return "".join(f'<a class="ref" href="{href(n)}">[{n}]</a>' for n in refs)
+
+
+def _html_para(p: d.Para, tag: str = "p", href=_ref_href) -> str:
     lead = f"<strong>{_h(p.lead)}</strong>: " if p.lead else ""
     note = f' <span class="note">({_h(p.note)})</span>' if p.note else ""
-    body = f"{lead}{_h(p.text)}{_html_refs(p.refs)}{note}"
+    body = f"{lead}{_h(p.text)}{_html_refs(p.refs, href)}{note}"
     if p.style == "quote":
         return f"<blockquote>{body}</blockquote>"
     cls = ' class="muted"' if p.style == "muted" else ""
     return f"<{tag}{cls}>{body}</{tag}>"
 
 
-def render_html(doc: d.Document) -> str:
+def render_html(doc: d.Document, *, cite_href=_ref_href, show_answers: bool = True,
+                answers_href: str = "") -> str:
+    """Standalone HTML. The window's preview passes cite_href (citations open the source) and hides
+    the answer key behind answers_href until the person asks for it."""
     parts: list[str] = []
     toc: list[str] = []
     hn = 0
@@ -134,13 +141,13 @@ def render_html(doc: d.Document) -> str:
             if b.toc and b.level == 1:
                 toc.append(f'<li><a href="#{anchor}">{_h(b.text)}</a></li>')
         elif isinstance(b, d.Para):
-            parts.append(_html_para(b))
+            parts.append(_html_para(b, href=cite_href))
         elif isinstance(b, d.BulletList):
             tag = "ol" if b.numbered else "ul"
-            parts.append(f"<{tag}>" + "".join(_html_para(p, "li") for p in b.items) + f"</{tag}>")
+            parts.append(f"<{tag}>" + "".join(_html_para(p, "li", cite_href) for p in b.items) + f"</{tag}>")
         elif isinstance(b, d.Question):
             q = [f'<div class="q" id="q-{b.number}"><p><strong>{b.number}.</strong> {_h(b.prompt)}'
-                 f"{_html_refs(b.refs)}</p>"]
+                 f"{_html_refs(b.refs, cite_href)}</p>"]
             if b.options:
                 q.append('<ol class="opts">' + "".join(f"<li>{_h(o)}</li>" for o in b.options) + "</ol>")
             if b.left:
@@ -149,6 +156,8 @@ def render_html(doc: d.Document) -> str:
                          + "</ol></td></tr></table>")
             q.append("</div>")
             parts.append("".join(q))
+        elif isinstance(b, d.AnswerKey) and not show_answers:
+            parts.append(f'<h2>{_h(b.title)}</h2><p><a href="{_h(answers_href)}">Show the answers</a></p>')
         elif isinstance(b, d.AnswerKey):
             hn += 1
             toc.append(f'<li><a href="#h-{hn}">{_h(b.title)}</a></li>')
@@ -156,7 +165,7 @@ def render_html(doc: d.Document) -> str:
             for a in b.answers:
                 expl = f" — {_h(a.explanation)}" if a.explanation else ""
                 rows.append(f"<li value=\"{a.number}\"><strong>{_h(a.answer)}</strong>{expl}"
-                            f"{_html_refs(a.refs)}</li>")
+                            f"{_html_refs(a.refs, cite_href)}</li>")
             parts.append(f'<section class="key"><h2 id="h-{hn}">{_h(b.title)}</h2><ol>{"".join(rows)}</ol></section>')
     if doc.references:
         toc.append('<li><a href="#references">References</a></li>')

@@ -11,7 +11,7 @@ from typing import Callable
 from PySide6.QtCore import QByteArray, QSettings, Qt, QUrl, Signal
 from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (QDockWidget, QFileDialog, QHBoxLayout, QLabel, QMainWindow, QMessageBox,
-                               QPlainTextEdit, QPushButton, QSplitter, QTabWidget, QTextBrowser, QVBoxLayout,
+                               QPushButton, QSplitter, QTabWidget, QTextBrowser, QVBoxLayout,
                                QWidget)
 
 from harvest_desktop import APP_NAME
@@ -27,7 +27,9 @@ from harvest_desktop.ui.jobs_panel import JobsPanel
 from harvest_desktop.ui.ops import Job, JobRunner
 from harvest_desktop.ui.text import human_time, plural
 from harvest_desktop.ui.panes.concepts import ConceptsPane, compute_concepts
+from harvest_desktop.ui.output_view import OutputView
 from harvest_desktop.ui.panes.export import ExportPane
+from harvest_desktop.ui.reader import BookReader
 from harvest_desktop.ui.panes.formats import FormatsPane
 from harvest_desktop.ui.panes.keys import KeysPane
 from harvest_desktop.ui.panes.usage import UsagePane
@@ -36,7 +38,6 @@ from harvest_desktop.ui.panes.sources import SourcesPane
 
 log = logging.getLogger(__name__)
 
-PREVIEW_CHARS = 200_000
 
 
 def confirm_overwrite(parent: QWidget, path: Path) -> bool:
@@ -200,20 +201,16 @@ class MainWindow(QMainWindow):
         self.preview_info.setToolTip("Where the selected source came from")
         self.preview_info.setOpenExternalLinks(False)
         self.preview_info.setMaximumHeight(130)
-        self.preview_text = QPlainTextEdit()
-        self.preview_text.setReadOnly(True)
-        self.preview_text.setAccessibleName("Extracted text")
-        self.preview_text.setToolTip("The text Harvest extracted from the selected source")
+        self.reader = BookReader()
+        self.preview_text = self.reader.view
+        self._pending_passage: tuple[int, int | None, str] | None = None
         source_tab = QWidget()
         sl = QVBoxLayout(source_tab)
         sl.setContentsMargins(0, 0, 0, 0)
         sl.addWidget(self.preview_info)
-        sl.addWidget(self.preview_text, 1)
+        sl.addWidget(self.reader, 1)
 
-        self.output_view = QTextBrowser()
-        self.output_view.setAccessibleName("Generated output")
-        self.output_view.setToolTip("Preview of the selected generated output")
-        self.output_view.setOpenExternalLinks(False)
+        self.output_view = OutputView()
         self.search = SearchPane()
         self.concepts = ConceptsPane()
 
@@ -291,6 +288,8 @@ class MainWindow(QMainWindow):
         self.export_pane.export_requested.connect(self.export)
         self.export_pane.show_folder_requested.connect(self.show_in_folder)
         self.search.search_requested.connect(self.run_search)
+        self.search.hit_opened.connect(lambda hit: self.open_passage(hit.source_id, hit.page, hit.text))
+        self.output_view.citation_clicked.connect(self.open_citation)
         self.concepts.find_requested.connect(self.find_concepts)
 
     def _set_library_actions(self, on: bool) -> None:
@@ -566,21 +565,53 @@ class MainWindow(QMainWindow):
         def load(_t, _r):
             return lib.sources.get(source_id), lib.sources.document(source_id)
 
+        if self.reader.source_id == source_id and self._pending_passage is not None:
+            self._goto_pending()
+            return
+
         def show(result) -> None:
             if self.sources.selected_id() != source_id:
                 return
             src, doc = result
             self.preview_info.setHtml(_attribution_html(src, doc))
-            text = doc.readable_text() if doc is not None else ""
-            if len(text) > PREVIEW_CHARS:
-                text = text[:PREVIEW_CHARS] + f"\n\n[… {len(text) - PREVIEW_CHARS:,} more characters]"
-            if doc is None and src is not None:
-                text = {m.FAILED: f"Could not read this source: {src.error}",
-                        m.DUPLICATE: "This source has the same text as another one; its text is not stored twice.",
-                        }.get(src.status, "The text appears here once the source is harvested.")
-            self.preview_text.setPlainText(text)
+            if doc is None:
+                text = "The text appears here once the source is harvested."
+                if src is not None:
+                    text = {m.FAILED: f"Could not read this source: {src.error}",
+                            m.DUPLICATE: "This source has the same text as another one; its text is not stored "
+                                         "twice.",
+                            }.get(src.status, text)
+                self.reader.show_message(text)
+                return
+            self.reader.show_document(source_id, doc)
+            self._goto_pending()
 
         self.runner.run("Loading preview", load, kind="preview", visible=False, on_success=show)
+
+    # -- citations: the output and the search results open their passage ---------------------------
+    def open_passage(self, source_id: int | None, page: int | None, quote: str = "") -> None:
+        """Show the source at that page with the passage highlighted."""
+        if source_id is None or self.library is None:
+            return
+        self._pending_passage = (source_id, page, quote)
+        self.tabs.setCurrentIndex(0)
+        if self.sources.selected_id() == source_id:
+            self._preview_source(source_id)
+        else:
+            self.sources.select(source_id)
+
+    def open_citation(self, citation) -> None:
+        self.open_passage(citation.source_id, citation.page, citation.quote)
+
+    def _goto_pending(self) -> None:
+        pending, self._pending_passage = self._pending_passage, None
+        if pending is None or pending[0] != self.reader.source_id:
+            return
+        _sid, page, quote = pending
+        if not self.reader.goto_passage(page, quote):
+            self.statusBar().showMessage("That page is not in the stored text of this source.", 6000)
+        elif page:
+            self.statusBar().showMessage(f"Page {page}", 4000)
 
     def remove_selected(self) -> None:
         sid = self.sources.selected_id()
@@ -602,7 +633,7 @@ class MainWindow(QMainWindow):
 
     def _removed(self, name: str) -> None:
         self.preview_info.clear()
-        self.preview_text.clear()
+        self.reader.show_message("")
         self.statusBar().showMessage(f"Removed {name}.", 5000)
 
     def keep_both(self, source_id: int) -> None:
@@ -694,7 +725,7 @@ class MainWindow(QMainWindow):
             self.output_view.clear()
             return
         self._request_export_preview(out)
-        self.output_view.setMarkdown(out.markdown)
+        self.output_view.show_output(out)
         self.tabs.setCurrentWidget(self.output_view)
 
     # -- export -------------------------------------------------------------------------------
@@ -744,7 +775,7 @@ class MainWindow(QMainWindow):
         """Render the first page of the PDF export in the background and show it in the Export pane."""
         if self.library is None:
             return
-        for job in self.runner.running("preview"):
+        for job in self.runner.running("export-preview"):
             job.cancel()
         lib, oid = self.library, out.id
 
@@ -752,7 +783,7 @@ class MainWindow(QMainWindow):
             if self.current_output is not None and self.current_output.id == oid:
                 self.export_pane.set_preview(png)
 
-        self.runner.run("Rendering the export preview", lambda t, r: lib.exports.preview_png(oid), kind="preview", visible=False,
+        self.runner.run("Rendering the export preview", lambda t, r: lib.exports.preview_png(oid), kind="export-preview", visible=False,
                         on_success=shown)
 
     # -- search and concepts --------------------------------------------------------------------

@@ -315,3 +315,23 @@ def test_batch_export_writes_each_allowed_type_and_an_index(tmp_path):
         assert f'href="{n}"' in index
     again = export_all(outs, folder, types=[".md"])
     assert not again.written and len(again.failed) == 3  # never overwrites without asking
+
+
+@pytest.mark.parametrize("ext", [".pdf", ".docx", ".html", ".md", ".json"])
+def test_every_kind_is_written_by_every_document_writer(tmp_path, ext):
+    contents = [
+        s.Briefing(title="Brief", points=[s.Claim("Point one.", [cite(1, 2, "p1")])], sources=SOURCES),
+        s.FAQ(title="FAQ", items=[s.FaqItem("Why?", [s.Claim("Because.", [cite(2, 3, "b")])])], sources=SOURCES),
+        s.Answer(question="What is ATP?", claims=[], found=False, title="Answer"),
+        s.BlogPost(title="Post", hook=s.Claim("Hook."), sections=[s.BlogSection("Part", [s.Claim("Body.")])],
+                   conclusion=s.Claim("End.")),
+        s.VideoScript(title="Script", target_runtime_s=90, scenes=[s.Scene(30, "Narration.", "On screen", "b-roll")]),
+        s.ConceptMap(title="Map", nodes=[s.ConceptNode("a", 1, "Ch 1")],
+                     edges=[s.ConceptEdge("a", "b", "part of", "A is part of B.")]),
+    ]
+    for c in contents:
+        path = export.write_output(stored(c), tmp_path / f"{c.kind}{ext}")
+        assert path.stat().st_size > 0
+        if ext == ".pdf":
+            text, _ = pdf_text(path)
+            assert c.title in text

@@ -92,6 +92,7 @@ def hit_label(hit) -> str:
 
 class SearchPane(QWidget):
     search_requested = Signal(str)
+    hit_opened = Signal(object)  # the hit whose passage to show in its source
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -109,7 +110,10 @@ class SearchPane(QWidget):
         self.results.setItemDelegate(HighlightDelegate(self.results))
         self.results.setSpacing(2)
         self.results.setAccessibleName("Search results")
-        self.results.setToolTip("Passages that match, with their source and page")
+        self.results.setToolTip("Passages that match, with their source and page; double-click or Enter "
+                                "opens the passage in its source")
+        self.results.itemActivated.connect(self._open)
+        self.hits: list = []
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.box)
@@ -118,9 +122,16 @@ class SearchPane(QWidget):
 
     def show_hits(self, query: str, hits) -> None:
         self.results.clear()
-        for hit in hits:
+        self.hits = list(hits)
+        for i, hit in enumerate(hits):
             item = QListWidgetItem(hit_label(hit))
             item.setToolTip(hit.text[:2000])
             item.setData(QUERY_ROLE, query)
+            item.setData(Qt.ItemDataRole.UserRole, i)
             self.results.addItem(item)
         self.summary.setText(f"{plural(len(hits), 'passage')} for “{query}”" if hits else f"Nothing found for “{query}”.")
+
+    def _open(self, item: QListWidgetItem) -> None:
+        i = item.data(Qt.ItemDataRole.UserRole)
+        if i is not None and 0 <= int(i) < len(self.hits):
+            self.hit_opened.emit(self.hits[int(i)])
