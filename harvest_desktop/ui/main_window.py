@@ -583,7 +583,8 @@ class MainWindow(QMainWindow):
                             }.get(src.status, text)
                 self.reader.show_message(text)
                 return
-            self.reader.show_document(source_id, doc)
+            if not (self.reader.source_id == source_id and len(self.reader.blocks) == len(doc.blocks)):
+                self.reader.show_document(source_id, doc)  # the same text stays put, scroll and mark kept
             self._goto_pending()
 
         self.runner.run("Loading preview", load, kind="preview", visible=False, on_success=show)

@@ -36,9 +36,9 @@ def block_html(i: int, b) -> str:
         return f'<p style="margin-left:{indent}px;">{anchor}• {text}</p>'
     if b.kind in ("code", "table"):
         return f"<pre>{anchor}{html.escape(b.text)}</pre>"
-    if b.kind == "term" and b.term:
-        return (f"<p>{anchor}<b>{html.escape(_norm(b.term))}</b>: "
-                f"{html.escape(_norm(b.definition))}</p>")
+    if b.kind == "term" and b.term and _norm(b.text).startswith(_norm(b.term)):
+        term = _norm(b.term)  # the words as the book prints them, the term in bold
+        return f"<p>{anchor}<b>{html.escape(term)}</b>{html.escape(_norm(b.text)[len(term):])}</p>"
     return f"<p {_KIND_STYLE.get(b.kind, '')}>{anchor}{text}</p>"
 
 
@@ -186,8 +186,11 @@ class BookReader(QWidget):
             return
         doc = self.view.document()
         found = doc.find(words[:80])
-        if found.isNull():
-            found = doc.find(words[:30])
+        half = len(words) // 2
+        for piece in (words[:30], words[half:half + 30], words[-30:]):  # a quote cut differently
+            if not found.isNull():
+                break
+            found = doc.find(piece)
         if found.isNull():
             self.view.setExtraSelections([])
             return
