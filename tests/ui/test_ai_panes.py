@@ -92,3 +92,25 @@ def test_formats_route_line_estimate_override_and_usage_plots(make_app, qtbot, o
     usage.csv_button.click()
     qtbot.waitUntil(lambda: target.exists(), timeout=20000)
     assert "openai" in target.read_text() and "blog-post" in target.read_text()
+
+
+def test_pulling_an_ollama_model_shows_progress_and_can_be_cancelled(make_app, qtbot, openai_server):
+    from harvest_desktop.ai import keys
+    from harvest_desktop.ui.ops import CANCELLED, DONE
+
+    with Scripted("ollama", [("ok", "")]) as ollama:
+        keys.set_key("ollama", ollama.url)
+        app = make_app()
+        pane = app.window.keys
+        seen = []
+        job = pane.pull("llama3.2")
+        job.progressed.connect(seen.append)
+        qtbot.waitUntil(lambda: job.state != "running", timeout=30000)
+        assert job.state == DONE and seen and seen[-1].message.startswith("llama3.2: ")
+        assert any(p.total for p in seen)
+        job = pane.pull("llama3.2")
+        qtbot.waitUntil(lambda: job.last is not None, timeout=30000)
+        job.token.cancel()
+        qtbot.waitUntil(lambda: job.state != "running", timeout=30000)
+        assert job.state == CANCELLED
+        assert [r["path"] for r in ollama.requests].count("/api/pull") == 2

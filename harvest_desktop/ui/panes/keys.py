@@ -20,6 +20,11 @@ def ask_value(parent: QWidget, p: keys.Provider) -> str | None:
     return text if ok else None
 
 
+def _ask_model(parent: QWidget) -> str | None:
+    text, ok = QInputDialog.getText(parent, "Pull an Ollama model", "Model name, e.g. llama3.2 or qwen2.5:0.5b")
+    return text.strip() if ok and text.strip() else None
+
+
 class KeysPane(QWidget):
     def __init__(self, runner: JobRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -64,6 +69,11 @@ class KeysPane(QWidget):
             self.set_buttons[p.key] = set_b
             self.clear_buttons[p.key] = clear_b
             self.test_buttons[p.key] = test_b
+        self.pull_button = QPushButton("Pull Ollama model…")
+        self.pull_button.setAccessibleName("Pull an Ollama model")
+        self.pull_button.setToolTip("Download a model into your Ollama server, with progress (cancel it in Jobs)")
+        self.pull_button.clicked.connect(self._ask_pull)
+        self.ask_model: Callable[[QWidget], str | None] = _ask_model
         self.servers = QLabel("")
         self.servers.setWordWrap(True)
         self.servers.setAccessibleName("OpenAI-compatible servers")
@@ -73,6 +83,7 @@ class KeysPane(QWidget):
         layout.addWidget(self.banner)
         layout.addLayout(grid)
         layout.addWidget(self.servers)
+        layout.addWidget(self.pull_button)
         layout.addStretch(1)
         self._enable(False)
         self.refreshed = 0  # count of finished refreshes (tests wait on it)
@@ -131,6 +142,27 @@ class KeysPane(QWidget):
         self.servers.setText(("Servers: " + "; ".join(lines)) if lines else
                              "No OpenAI-compatible servers yet (add one with `harvest keys add-endpoint`).")
         self.refreshed += 1
+
+    def _ask_pull(self) -> None:
+        model = self.ask_model(self)
+        if model:
+            self.pull(model)
+
+    def pull(self, model: str):
+        """Pull a model into Ollama on a worker: progress in the Jobs panel, Cancel stops the download."""
+        from harvest_desktop.ai.providers.local import OllamaProvider
+        from harvest_desktop.core.progress import Progress
+
+        def work(token, report):
+            def progress(p) -> None:
+                total = p.total or None
+                report(Progress(p.completed or 0, total, f"{model}: {p.status}"))
+
+            OllamaProvider(keys.ollama_url()).pull(model, token, progress)
+            return model
+
+        return self.runner.run(f"Pulling {model} into Ollama", work, kind="ollama-pull",
+                               on_success=lambda _m: self.refresh())
 
     def _test(self, name: str) -> None:
         """The cheapest real call, off the UI thread; the verdict shows beside the provider."""
