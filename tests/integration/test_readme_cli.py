@@ -29,7 +29,7 @@ def readme_examples() -> list[list[str]]:
     """The argument lists of the README's `harvest ...` example lines (comments dropped)."""
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     section = text.split("## The command line", 1)[1].split("\n## ", 1)[0]
-    lines = [ln.strip() for ln in section.splitlines() if ln.startswith("    harvest")]
+    lines = [ln.strip() for ln in section.splitlines() if re.match(r"    harvest\s", ln)]
     return [shlex.split(ln, comments=True)[1:] for ln in lines]
 
 
