@@ -12,7 +12,7 @@ NAME = "generate"
 
 def register(sub) -> None:
     g = sub.add_parser(NAME, help="generate a format from the library and write it")
-    g.add_argument("format", metavar="FORMAT", help="study-guide, quiz, flashcards, briefing or faq")
+    g.add_argument("format", metavar="FORMAT", help="study-guide, quiz, flashcards, briefing, faq, blog-post or video-script")
     g.add_argument("-o", "--output", required=True, metavar="OUT", help="output file; its extension picks the writer")
     from harvest_desktop.cli.route import add_engine_options
 
@@ -23,6 +23,14 @@ def register(sub) -> None:
     g.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
     g.add_argument("--count", type=int, metavar="N", help="how many questions, cards, points or FAQ items")
     g.add_argument("--types", metavar="TYPES", help="quiz question types, e.g. mcq,tf,cloze,matching")
+    g.add_argument("--difficulty", choices=("easy", "medium", "hard"),
+                   help="quiz and flashcards written by a model: how hard")
+    g.add_argument("--length", choices=("short", "medium", "long"), help="study guide or blog post by a model: how long")
+    g.add_argument("--tone", metavar="TONE", help="blog post or video script by a model, e.g. friendly, formal, playful")
+    g.add_argument("--reading-level", dest="reading_level", metavar="LEVEL",
+                   help="blog post by a model, e.g. general, beginner, expert")
+    g.add_argument("--runtime", type=float, metavar="SECONDS", help="video script: the total runtime to aim for")
+    g.add_argument("--question", metavar="TEXT", help="answer: the question to answer from the sources")
     g.add_argument("--chapter", dest="chapters", action="append", metavar="CHAPTER",
                    help="only this chapter, by number or title (repeatable)")
     g.set_defaults(run=run)
@@ -53,11 +61,16 @@ def run(lib, args) -> int:
     if args.count is not None and args.count < 1:
         print("harvest: --count must be 1 or more", file=sys.stderr)
         return EXIT_USAGE
+    if args.runtime is not None and not 10 <= args.runtime <= 3600:
+        print("harvest: --runtime is in seconds, from 10 to 3600", file=sys.stderr)
+        return EXIT_USAGE
     # The file is written before the output is stored: a failed export leaves no file and no row.
     made = lib.generation.generate(args.format, engine=args.engine, source_ids=ids, cancel=token,
                                    progress=progress_printer(), export_to=out_path, overwrite=args.force,
                                    count=args.count, types=args.types, chapters=args.chapters,
-                                   prefer=args.prefer, fresh=args.fresh)
+                                   prefer=args.prefer, fresh=args.fresh, difficulty=args.difficulty,
+                                   length=args.length, tone=args.tone, reading_level=args.reading_level,
+                                   runtime=args.runtime, question=args.question)
     out, written = made.output, made.written
     print(f"wrote {written} ({out.title}; engine: {out.engine})")
     if out.route_reason:

@@ -165,9 +165,29 @@ class GenerationService:
 
         return write_output(out, Path(path), overwrite=overwrite)
 
-    def ask(self, question: str, *, source_ids: Sequence[int] | None = None, cancel: CancelToken = NEVER):
-        """A cited answer from the chosen sources, or found=False: the sources do not say."""
+    def ask(self, question: str, *, source_ids: Sequence[int] | None = None, cancel: CancelToken = NEVER,
+            engine: str = "builtin", prefer: str | None = None, fresh: bool = False,
+            progress: ProgressFn = no_progress, on_text=None):
+        """A cited answer from the chosen sources, or found=False: the sources do not say.
+
+        engine "builtin" finds the answer's sentences in the sources; any other engine has a model
+        write it from the passages retrieved for the question, cited and checked the same way."""
         from harvest_desktop.formats.answer import answer_question
 
         _chunks, passages, analyses, meta = self._generation_input(source_ids, cancel)
-        return answer_question(question, passages, analyses=analyses, meta=meta, cancel=cancel)
+        if (engine or "builtin") == "builtin":
+            return answer_question(question, passages, analyses=analyses, meta=meta, cancel=cancel)
+        from harvest_desktop.formats.blog_post import source_meta
+        from harvest_desktop.formats.registry import FormatSpec
+        from harvest_desktop.formats.schema import Answer
+        from harvest_desktop.services import routing as compose
+
+        spec = FormatSpec("answer", "Cited answer", "A cited answer to a question.", None)
+        ai = compose.Options(engine=engine, prefer=prefer or "balanced", fresh=fresh,
+                             gen=self.gen_options({"question": question}))
+        result = compose.generate(self.gateway(), spec, passages,
+                                  {sid: source_meta(src) for sid, src in meta.items()}, ai, cancel=cancel,
+                                  progress=progress, on_text=on_text)
+        answer = Answer.from_dict(result.content)
+        answer.route_reason = result.route_reason  # type: ignore[attr-defined]
+        return answer

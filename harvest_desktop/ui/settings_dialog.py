@@ -43,11 +43,10 @@ ENGINES = (
     ("cloud", "Cloud models with my own API keys"),
 )
 # Generation settings appear only once a feature reads them: a control nothing reads would promise
-# what Harvest does not do. The AI gateway adds "default_engine" and "monthly_budget_usd" here when
-# its router and budget read them; "output_language" joins when a generator writes other languages.
-# The gateway reads the monthly budget (a cap that blocks cloud generation before anything is sent);
-# the engine is chosen per generation in the Formats pane, so "default_engine" stays hidden.
-SHOWN_GENERATION_SETTINGS: frozenset[str] = frozenset({"monthly_budget_usd"})
+# what Harvest does not do. The gateway reads the monthly budget (a cap that blocks cloud generation before anything is sent);
+# model-written formats write in "output_language" (their prompts ask for it); the engine is chosen
+# per generation in the Formats pane, so "default_engine" stays hidden.
+SHOWN_GENERATION_SETTINGS: frozenset[str] = frozenset({"monthly_budget_usd", "output_language"})
 
 THEMES = (("system", "Follow the system"), ("light", "Light"), ("dark", "Dark"))
 LANGUAGES = (

@@ -221,3 +221,75 @@ def test_json_schema_is_asked_for_and_refusal_falls_back(env):
     gen(library, "briefing")
     formats = [(r["body"].get("response_format") or {}).get("type") for r in srv.requests]
     assert formats[0] == "json_schema" and formats[-1] == "json_object"
+
+
+def library_output(home):
+    import sqlite3
+
+    con = sqlite3.connect(home / "library.sqlite3")
+    con.row_factory = sqlite3.Row
+    try:
+        return dict(con.execute("SELECT * FROM output ORDER BY id DESC LIMIT 1").fetchone())
+    finally:
+        con.close()
+
+
+def test_cli_video_script_runtime_and_ask_with_a_model(tmp_path, monkeypatch, harvest_home, capsys):
+    import io
+    import sys
+
+    from harvest_desktop.cli import main
+    from harvest_desktop.services import routing as compose
+    from tests.ai_helpers import ANTS, BEES
+    from tests.fixtures_acquire import fast_index
+
+    fast_index.install()
+    before = keyring.get_keyring()
+    trusted_memory_keyring(monkeypatch)
+    monkeypatch.setattr(compose, "semantic_embedder", lambda: None)
+    (tmp_path / "bees.md").write_text(BEES, encoding="utf-8")
+    (tmp_path / "ants.md").write_text(ANTS, encoding="utf-8")
+
+    def run(*argv, stdin=None):
+        if stdin is not None:
+            monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+        code = main(list(argv))
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    try:
+        with Scripted("openai", [("ok", "{}")]) as srv:
+            monkeypatch.setenv("HARVEST_OPENAI_BASE_URL", srv.url + "/v1")
+            assert run("add", str(tmp_path / "bees.md"), str(tmp_path / "ants.md"))[0] == 0
+            assert run("keys", "set", "openai", stdin=fake_key() + "\n")[0] == 0
+            dance = "Honey bees communicate the location of food with the waggle dance."
+            angle = "The angle of the waggle run relative to vertical shows the direction of the food."
+            # A 60-second target: narration of about 150 words; here two scenes whose timing the model got wrong.
+            script = {"title": "Bee talk", "scenes": [
+                {"duration_s": 2, "narration": dance + " " + dance, "on_screen_text": "The dance", "broll": "comb",
+                 "passages": [1]},
+                {"duration_s": 30, "narration": angle, "on_screen_text": "Angle = direction", "broll": "sun",
+                 "passages": [2]}]}
+            srv.script(("ok", json.dumps(script)))
+            out_file = tmp_path / "video.md"
+            code, out, err = run("generate", "video-script", "--engine", "openai", "--runtime", "60",
+                                 "--tone", "playful", "-o", str(out_file))
+            assert code == 0, err
+            sent = [m["content"] for m in srv.requests[-1]["body"]["messages"] if m["role"] == "user"][0]
+            assert "60 seconds" in sent and "playful" in sent and "150 words" in sent
+            text = out_file.read_text(encoding="utf-8")
+            assert "Scene 1" in text and "B-roll" in text and "target 1:00" in text
+            # The first scene's 2 s cannot hold its 22 words: timed at the speaking pace (8.8 s) instead;
+            # the second scene's 30 s for 15 words is too long to trust: 6 s.
+            stored = json.loads(library_output(harvest_home)["content_json"])
+            assert [s["duration_s"] for s in stored["scenes"]] == [8.8, 6.0] and stored["target_runtime_s"] == 60
+            assert "Runtime 0:15" in text
+
+            srv.script(("ok", json.dumps({"found": True, "claims": [{"text": dance, "passages": [1]}]})))
+            code, out, err = run("ask", "How do bees show where food is?", "--engine", "openai")
+            assert code == 0, err
+            assert dance in out and "route: openai" in out
+            assert run("generate", "video-script", "--engine", "openai", "--runtime", "5", "-o",
+                       str(tmp_path / "v2.md"))[0] == 2
+    finally:
+        keyring.set_keyring(before)

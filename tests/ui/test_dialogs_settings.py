@@ -193,12 +193,15 @@ def test_cancel_leaves_the_callers_object_alone(qtbot):
     assert shared == Settings()
 
 
-def test_the_budget_the_gateway_reads_is_offered_and_nothing_else(qtbot):
+def test_the_settings_generation_reads_are_offered_and_nothing_else(qtbot):
     dlg = SettingsDialog(Settings())
     qtbot.addWidget(dlg)
     dlg.tabs.setCurrentWidget(dlg.generation_page)
-    assert dlg.budget_spin.isVisibleTo(dlg)
-    assert not dlg.engine_combo.isVisibleTo(dlg) and not dlg.language_combo.isVisibleTo(dlg)
+    assert dlg.budget_spin.isVisibleTo(dlg) and dlg.language_combo.isVisibleTo(dlg)
+    assert not dlg.engine_combo.isVisibleTo(dlg)
+    dlg.language_combo.setCurrentIndex(dlg.language_combo.findData("fr"))
+    _ok(dlg)
+    assert dlg.result_settings().output_language == "fr"
 
 
 def test_generation_settings_nothing_reads_are_not_offered(qtbot, monkeypatch):
