@@ -43,8 +43,8 @@ ENGINES = (
     ("cloud", "Cloud models with my own API keys"),
 )
 # Generation settings appear only once a feature reads them: a control nothing reads would promise
-# what Harvest does not do. The gateway reads the monthly budget (a cap that blocks cloud generation before anything is sent);
-# model-written formats write in "output_language" (their prompts ask for it); the engine is chosen
+# what Harvest does not do. The gateway reads the monthly budget (a cap that blocks cloud generation
+# before anything is sent); model-written formats write in "output_language" (their prompts ask for it); the engine is chosen
 # per generation in the Formats pane, so "default_engine" stays hidden.
 SHOWN_GENERATION_SETTINGS: frozenset[str] = frozenset({"monthly_budget_usd", "output_language"})
 
