@@ -28,6 +28,7 @@ from harvest_desktop.ui.ops import Job, JobRunner
 from harvest_desktop.ui.text import human_time, plural
 from harvest_desktop.ui.panes.concepts import ConceptsPane, compute_concepts
 from harvest_desktop.ui.output_view import OutputView
+from harvest_desktop.ui.panes.ask import AskPane
 from harvest_desktop.ui.panes.export import ExportPane
 from harvest_desktop.ui.reader import BookReader
 from harvest_desktop.ui.panes.formats import FormatsPane
@@ -219,6 +220,8 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(source_tab, "Source")
         self.tabs.addTab(self.output_view, "Output")
         self.tabs.addTab(self.search, "Search")
+        self.ask = AskPane()
+        self.tabs.addTab(self.ask, "Ask")
         self.tabs.addTab(self.concepts, "Concepts")
         self.usage = UsagePane(self.runner, lambda: self.library)
         self.tabs.addTab(self.usage, "Usage")
@@ -290,6 +293,8 @@ class MainWindow(QMainWindow):
         self.search.search_requested.connect(self.run_search)
         self.search.hit_opened.connect(lambda hit: self.open_passage(hit.source_id, hit.page, hit.text))
         self.output_view.citation_clicked.connect(self.open_citation)
+        self.ask.answer.citation_clicked.connect(self.open_citation)
+        self.ask.ask_requested.connect(self.ask_question)
         self.concepts.find_requested.connect(self.find_concepts)
 
     def _set_library_actions(self, on: bool) -> None:
@@ -297,6 +302,7 @@ class MainWindow(QMainWindow):
             a.setEnabled(on)
         self.generate_action.setEnabled(on and bool(self.sources.ticked_ids()))
         self.search.box.setEnabled(on)
+        self.ask.set_enabled(on)
         self.concepts.find_button.setEnabled(on)
 
     # -- small screens ------------------------------------------------------------------------
@@ -588,6 +594,23 @@ class MainWindow(QMainWindow):
             self._goto_pending()
 
         self.runner.run("Loading preview", load, kind="preview", visible=False, on_success=show)
+
+    def ask_question(self, question: str) -> None:
+        """Answer from the ticked sources (the whole library when every ready source is ticked)."""
+        if self.library is None:
+            return
+        for job in self.runner.running("ask"):
+            job.cancel()
+        ticked = self.sources.ticked_ids()
+        if not ticked and not self.sources.all_ready_ticked():
+            self.ask.status.setText("No source is ticked: tick the sources to ask in the Sources pane.")
+            return
+        source_ids = None if self.sources.all_ready_ticked() else ticked
+        lib = self.library
+        self.tabs.setCurrentWidget(self.ask)
+        self.runner.run(f"Answering “{question}”",
+                        lambda t, r: lib.generation.ask(question, source_ids=source_ids, cancel=t),
+                        kind="ask", on_success=self.ask.show_answer)
 
     # -- citations: the output and the search results open their passage ---------------------------
     def open_passage(self, source_id: int | None, page: int | None, quote: str = "") -> None:

@@ -99,3 +99,25 @@ def test_quiz_answers_hidden_until_asked(make_app, docs, qtbot):
     w.output_view.anchorClicked.emit(QUrl("show:answers"))
     after = w.output_view.toPlainText()
     assert "Show the answers" not in after and any(a in after for a in answers)
+
+
+def test_ask_box_answers_with_citations_that_open_the_source_or_says_the_sources_do_not_say(
+        make_app, docs, qtbot):
+    app = make_app()
+    w = app.window
+    drop_files(w, [docs / "biology.md"])
+    src = wait_status(qtbot, w, "biology.md", "ready")
+    w.ask.box.setText("What is chlorophyll?")
+    w.ask.button.click()
+    qtbot.waitUntil(lambda: bool(w.ask.answer.references) or "do not say" in w.ask.status.text(), timeout=60000)
+    answer_text = w.ask.answer.toPlainText()
+    assert "chlorophyll" in answer_text.lower() and w.ask.answer.references
+    n = min(w.ask.answer.references)
+    w.ask.answer.anchorClicked.emit(QUrl(f"cite:{n}"))
+    qtbot.waitUntil(lambda: w.reader.source_id == src.id and bool(w.reader.highlighted_text()), timeout=20000)
+
+    w.tabs.setCurrentWidget(w.ask)
+    w.ask.box.setText("Who won the 1998 football world cup final in Paris?")
+    w.ask.button.click()
+    qtbot.waitUntil(lambda: "do not say" in w.ask.status.text(), timeout=60000)
+    assert "The sources do not say." in w.ask.answer.toPlainText()
