@@ -65,7 +65,7 @@ def test_markdown_has_parts_concepts_and_sources(harvested):
 def test_generative_formats_say_they_need_a_model(harvested):
     with pytest.raises(NeedsModel) as info:
         harvested.generate("blog-post")
-    assert "needs a generative model" in str(info.value) and "Ollama" in str(info.value)
+    assert "needs a generative model" in str(info.value) and "ollama" in str(info.value).lower()
 
 
 def test_empty_library_explains_what_to_do(library):
