@@ -93,6 +93,13 @@ class SyncRecords:
                     s.exec(sql("INSERT OR REPLACE INTO sync_state(name, value) VALUES (:n, :v)")
                            .bindparams(n=name, v=str(value)))
 
+    def forget_server_state(self) -> None:
+        """Mirroring another library or server: everything here is new there, nothing is pulled yet."""
+        with self.db.write() as s:
+            s.exec(sql("UPDATE sync_item SET version = 0, dirty = 1, pushed_hash = ''"))
+            s.exec(sql("DELETE FROM sync_tombstone"))
+            s.exec(sql("DELETE FROM sync_state WHERE name IN ('cursor', 'last_sync')"))
+
     # -- what there is to push ---------------------------------------------------------------------
     def track_new(self) -> int:
         """Give every syncable record without a uid one (ready sources with text, all outputs)."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from harvest_desktop.core.cancel import NEVER, CancelToken
@@ -38,6 +38,7 @@ class SyncStatus:
     pending: int
     previous_versions: int
     library_uid: str | None
+    recent_previous: list[str] = field(default_factory=list)
 
     @property
     def configured(self) -> bool:
@@ -50,6 +51,7 @@ class SyncStatus:
                f"last sync: {self.last_sync or 'never'}",
                f"waiting to be sent: {self.pending} change(s)",
                f"previous versions kept from conflicts: {self.previous_versions}"]
+        out += [f"  {line}" for line in self.recent_previous]
         if self.last_error:
             out.append(f"last error: {self.last_error}")
         return out
@@ -89,6 +91,9 @@ class SyncService:
             for x in libs:
                 if x["uid"] == chosen:
                     what = f"the library '{x['name']}' on the server ({x['records']} records)"
+        before = self.records.state()
+        if before.get("library_uid") and (before.get("library_uid") != chosen or before.get("server_url") != url):
+            self.records.forget_server_state()  # another library or server: start that mirror afresh
         key = self.records.get_state("keyring_user") or uuid.uuid4().hex
         credentials.save_token(url, token, key)
         self.records.set_state(server_url=url, last_error=None, keyring_user=key, library_uid=chosen or None)
@@ -110,11 +115,13 @@ class SyncService:
     def status(self) -> SyncStatus:
         st = self.records.state()
         url = st.get("server_url") or None
+        previous = self.records.previous_versions()
         return SyncStatus(url=url, has_token=bool(url and credentials.load_token(url, st.get("keyring_user", ""))),
                           last_sync=st.get("last_sync") or None, last_error=st.get("last_error") or None,
                           pending=self.records.pending_count(),
-                          previous_versions=len(self.records.previous_versions()),
-                          library_uid=st.get("library_uid") or None)
+                          previous_versions=len(previous),
+                          library_uid=st.get("library_uid") or None,
+                          recent_previous=[f"{p.saved_at} {p.kind} '{p.title}': {p.reason}" for p in previous[-5:]])
 
     def previous_versions(self, uid: str | None = None) -> list[Previous]:
         return self.records.previous_versions(uid)

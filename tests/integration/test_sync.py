@@ -230,6 +230,8 @@ def test_edited_on_both_keeps_the_losing_version(server, tmp_path, memory_keyrin
         kept = sb.previous_versions()
         assert len(kept) == 1 and "Edited on B." in kept[0].payload["text"]  # B's version is not lost
         assert sb.status().previous_versions == 1
+        assert any("'Mitosis'" in line and "changed here and on another computer" in line
+                   for line in sb.status().lines())
         # The next sync is quiet again on both sides.
         assert not sb.sync_blocking().conflicts and sa.sync_blocking().pulled == 0
     finally:
