@@ -136,7 +136,12 @@ class Gateway:
 
     def plan(self, req: GenRequest, *, prefer: str = "balanced", engine: str = "auto",
              has_builtin: bool = False, depth: str = "normal", availability: Availability | None = None) -> Plan:
-        av = availability or self.availability()
+        if availability is None:
+            from harvest_desktop.ai.http import is_loopback
+
+            # Offline sends nothing anywhere: an Ollama server on another computer is not even probed.
+            availability = self.availability(probe_ollama=prefer != "offline" or is_loopback(keys.ollama_url()))
+        av = availability
         estimate = self.estimator(req)
         router = Router(self.policy, av, self.budget(), estimate)
         input_tokens = 0
