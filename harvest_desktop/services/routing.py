@@ -38,7 +38,9 @@ class Options:
     def gen_options(self):
         from harvest_desktop.formats.generative.base import GenOptions
 
-        g = self.gen or GenOptions()
+        if self.gen is None:
+            self.gen = GenOptions()
+        g = self.gen
         if self.topic and not g.topic:
             g.topic = self.topic
         g.depth = self.depth
@@ -122,10 +124,39 @@ def plan_route(gateway, spec, passages: Sequence[Passage], opts: Options):
     req = estimate_request(fmt, spec, passages, opts)
     plan = gateway.plan(req, prefer=opts.prefer, engine=opts.engine, has_builtin=spec.builtin is not None,
                         depth=opts.depth, availability=av)
+    context = context_chars(plan.primary)
+    if fmt.opts.context_chars is None and context != fmt.opts.context:
+        # The chosen model reads more (or less) at once than assumed: cut the material for it and
+        # estimate again, so the figures shown are the calls that will be made.
+        fmt.opts.context_chars = context
+        if opts.gen is not None:
+            opts.gen.context_chars = context
+        req = estimate_request(fmt, spec, passages, opts)
+        plan = gateway.plan(req, prefer=opts.prefer, engine=opts.engine, has_builtin=spec.builtin is not None,
+                            depth=opts.depth, availability=av)
     calls = getattr(req, "calls", 1)
     if calls > 1:
         plan.reason += f"; {calls} calls (the material is longer than one call: written part by part)"
     return plan
+
+
+PER_CALL_TOKENS_CAP = 24_000  # long contexts read worse and lists need room: a part is at most this much input
+
+
+def context_chars(route) -> int:
+    """Passage characters one call to this route may carry: from the model's context in litellm's
+    model map (half of it, capped), else the small default that suits local servers (Ollama's 4k)."""
+    from harvest_desktop.formats.generative.base import CONTEXT_CHARS
+
+    if route.kind != "cloud":
+        return CONTEXT_CHARS
+    from harvest_desktop.ai.providers.cloud import litellm, litellm_model
+
+    info = litellm().model_cost.get(litellm_model(route.provider, route.model)) or {}
+    tokens = info.get("max_input_tokens") or info.get("max_tokens")
+    if not tokens:
+        return CONTEXT_CHARS
+    return max(CONTEXT_CHARS, int(min(int(tokens) // 2, PER_CALL_TOKENS_CAP) * 3.5))
 
 
 class _FellBack(Exception):

@@ -181,7 +181,10 @@ def test_long_material_is_mapped_part_by_part_and_the_estimate_counts_every_call
     library, srv = env
     from harvest_desktop.formats.generative import base
 
+    from harvest_desktop.services import routing
+
     monkeypatch.setattr(base, "CONTEXT_CHARS", 200)  # every chapter is its own call
+    monkeypatch.setattr(routing, "context_chars", lambda route: 200)  # as for a model with a small context
     ps = numbered(library)
     s1 = first_sentence(ps[0].text)
     plan = library.generation.route("blog-post", engine="openai")
@@ -293,3 +296,14 @@ def test_cli_video_script_runtime_and_ask_with_a_model(tmp_path, monkeypatch, ha
                        str(tmp_path / "v2.md"))[0] == 2
     finally:
         keyring.set_keyring(before)
+
+
+def test_the_part_size_follows_the_models_context():
+    from harvest_desktop.ai.router import Route
+    from harvest_desktop.formats.generative.base import CONTEXT_CHARS
+    from harvest_desktop.services.routing import PER_CALL_TOKENS_CAP, context_chars
+
+    assert context_chars(Route("ollama", "ollama", "llama3.2")) == CONTEXT_CHARS  # Ollama's small default
+    big = context_chars(Route("openai", "cloud", "gpt-4o-mini"))  # 128k tokens in the model map
+    assert big == int(PER_CALL_TOKENS_CAP * 3.5) > CONTEXT_CHARS
+    assert context_chars(Route("openai", "cloud", "no-such-model")) == CONTEXT_CHARS

@@ -5,7 +5,7 @@ from __future__ import annotations
 from harvest_desktop.formats.generative.base import (CLAIM_SCHEMA, Format, attribution_lines, claim, cite_marks,
                                                      material)
 
-TOP_K = 12
+TOP_K = 8
 
 
 def retrieve(question: str, passages, k: int = TOP_K):
