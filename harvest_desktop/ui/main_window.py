@@ -695,6 +695,7 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("A generate job is already running.", 5000)
             return
         engine, prefer = self.formats.engine(), self.formats.prefer()
+        options = self.formats.options()
         ticked = self.sources.ticked_ids()
         if not ticked and not self.sources.all_ready_ticked():
             self.show_known_error("Generate: no source is ticked (tick the ready sources to use in the Sources pane)")
@@ -704,7 +705,8 @@ class MainWindow(QMainWindow):
         self.formats.set_state(busy=True)
         job = self.runner.run(f"Generating {spec.label.lower()}",
                               lambda t, r: lib.generation.generate(spec.key, engine=engine, source_ids=source_ids,
-                                                                   cancel=t, progress=r, prefer=prefer).output,
+                                                                   cancel=t, progress=r, prefer=prefer,
+                                                                   **options).output,
                               kind="generate", on_success=self._on_generated)
         job.finished.connect(lambda _state: self.formats.set_state(busy=False))
 

@@ -121,3 +121,31 @@ def test_ask_box_answers_with_citations_that_open_the_source_or_says_the_sources
     w.ask.button.click()
     qtbot.waitUntil(lambda: "do not say" in w.ask.status.text(), timeout=60000)
     assert "The sources do not say." in w.ask.answer.toPlainText()
+
+
+def test_formats_pane_count_types_and_chapters_reach_the_generator(make_app, qtbot, tmp_path):
+    import json
+
+    book = tmp_path / "book.pdf"
+    write_pdf(make_book(pages=24, chapters=3), book)
+    app = make_app()
+    w = app.window
+    drop_files(w, [book])
+    wait_status(qtbot, w, "book.pdf", "ready", timeout=180000)
+    w.formats.select_format("quiz")
+    assert w.formats.types_widget.isVisibleTo(w.formats)
+    w.formats.count.setValue(5)
+    w.formats.type_boxes["matching"].setChecked(False)
+    w.formats.type_boxes["tf"].setChecked(False)
+    w.formats.chapters.setText("2")
+    w.formats.generate_button.click()
+    qtbot.waitUntil(lambda: w.current_output is not None, timeout=120000)
+    questions = json.loads(w.current_output.content_json)["questions"]
+    assert 0 < len(questions) <= 5
+    assert {q["type"] for q in questions} <= {"mcq", "cloze"}
+    chapters = {q["chapter"] for q in questions if q.get("chapter")}
+    import re
+
+    assert chapters and all(re.search(r"\b2\b", c) for c in chapters), chapters  # chapter 2 only
+    w.formats.select_format("study-guide")
+    assert not w.formats.types_widget.isVisibleTo(w.formats)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QListWidget,
+                               QListWidgetItem, QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
 from harvest_desktop.formats import registry
 from harvest_desktop.ui.text import human_time
@@ -60,6 +60,33 @@ class FormatsPane(QWidget):
         self.engine_combo.currentIndexChanged.connect(lambda *_: self._update())
         self.prefer_combo.currentIndexChanged.connect(lambda *_: self._update())
         self.route_ok = True
+        # What to make: how many items, which question types, which chapters (the CLI's --count,
+        # --types and --chapter).
+        self.count = QSpinBox()
+        self.count.setRange(0, 1000)
+        self.count.setSpecialValueText("default")
+        self.count.setAccessibleName("How many")
+        self.count.setToolTip("How many questions, cards, points or FAQ items (default: the format decides)")
+        self.chapters = QLineEdit()
+        self.chapters.setPlaceholderText("all chapters (e.g. 3, 7 or a title)")
+        self.chapters.setAccessibleName("Chapters")
+        self.chapters.setToolTip("Only these chapters, by number or title, separated by commas")
+        self.type_boxes: dict[str, QCheckBox] = {}
+        types_row = QHBoxLayout()
+        for key, label in (("mcq", "Multiple choice"), ("tf", "True/false"), ("cloze", "Fill in"),
+                           ("matching", "Matching")):
+            box = QCheckBox(label)
+            box.setChecked(True)
+            box.setAccessibleName(f"Question type {label}")
+            self.type_boxes[key] = box
+            types_row.addWidget(box)
+        self.types_widget = QWidget()
+        self.types_widget.setLayout(types_row)
+        types_row.setContentsMargins(0, 0, 0, 0)
+        self.options_form = QFormLayout()
+        self.options_form.addRow("How many:", self.count)
+        self.options_form.addRow("Chapters:", self.chapters)
+        self.options_form.addRow(self.types_widget)
         self.generate_button = QPushButton("Generate")
         self.generate_button.setAccessibleName("Generate")
         self.generate_button.setToolTip("Make the selected format from the ticked sources (Ctrl+G)")
@@ -80,6 +107,7 @@ class FormatsPane(QWidget):
         choose.addWidget(self.prefer_combo, 1)
         layout.addLayout(choose)
         layout.addWidget(self.route)
+        layout.addLayout(self.options_form)
         layout.addWidget(self.generate_button)
         layout.addWidget(self.outputs_label)
         layout.addWidget(self.outputs, 1)
@@ -88,6 +116,20 @@ class FormatsPane(QWidget):
         self.busy = False
         self.list.currentItemChanged.connect(lambda *_: self._update())
         self.list.setCurrentRow(0)
+
+    def options(self) -> dict:
+        """count / types / chapters for the selected format, as `harvest generate` takes them."""
+        opts: dict = {}
+        if self.count.value() > 0:
+            opts["count"] = self.count.value()
+        chapters = [c.strip() for c in self.chapters.text().split(",") if c.strip()]
+        if chapters:
+            opts["chapters"] = chapters
+        if self.current_key() == "quiz":
+            chosen = [k for k, box in self.type_boxes.items() if box.isChecked()]
+            if chosen and len(chosen) < len(self.type_boxes):
+                opts["types"] = ",".join(chosen)
+        return opts
 
     def current_key(self) -> str | None:
         item = self.list.currentItem()
@@ -133,6 +175,7 @@ class FormatsPane(QWidget):
             return
         spec = registry.get_format(key)
         self.description.setText(spec.description)
+        self.types_widget.setVisible(key == "quiz")
         if spec.needs_model or self.engine() not in ("auto", "builtin"):
             self.route.setText("Working out the route…")
         else:
