@@ -111,7 +111,7 @@ class Router:
             else:
                 routes.append(Route(OLLAMA, "ollama", model, ollama_local))
         elif not self.av.ollama_running:
-            notes.append("Ollama is not running")
+            notes.append("Ollama is not running (start it with `ollama serve` or the Ollama app)")
         if has_builtin:
             routes.append(Route(BUILTIN, "builtin", "", True, Estimate(0, 0, FREE)))
         return routes, notes

@@ -114,3 +114,22 @@ def test_pulling_an_ollama_model_shows_progress_and_can_be_cancelled(make_app, q
         qtbot.waitUntil(lambda: job.state != "running", timeout=30000)
         assert job.state == CANCELLED
         assert [r["path"] for r in ollama.requests].count("/api/pull") == 2
+
+
+def test_adding_a_server_in_the_keys_pane(make_app, qtbot, openai_server):
+    from harvest_desktop.ai import keys
+
+    app = make_app()
+    pane = app.window.keys
+    qtbot.waitUntil(lambda: pane.refreshed >= 1, timeout=10000)
+    seen = pane.refreshed
+    pane.ask_server = lambda parent: ("lmstudio", "http://127.0.0.1:1234/v1", "qwen2.5")
+    pane.add_server_button.click()
+    qtbot.waitUntil(lambda: pane.refreshed > seen, timeout=10000)
+    assert [e.name for e in keys.endpoints()] == ["lmstudio"]
+    assert "lmstudio: http://127.0.0.1:1234/v1 (model qwen2.5)" in pane.servers.text()
+    seen = pane.refreshed
+    pane.ask_server = lambda parent: ("auto", "http://127.0.0.1:1/v1", "")
+    pane.add_server_button.click()  # a reserved name: refused with a message, nothing stored
+    qtbot.waitUntil(lambda: pane.refreshed > seen, timeout=10000)
+    assert [e.name for e in keys.endpoints()] == ["lmstudio"]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Callable
 
-from PySide6.QtWidgets import QGridLayout, QInputDialog, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QGridLayout, QHBoxLayout, QInputDialog, QLabel, QLineEdit, QPushButton, QVBoxLayout,
+                               QWidget)
 
 from harvest_desktop.ai import keys
 from harvest_desktop.ui.ops import JobRunner
@@ -18,6 +19,18 @@ def ask_value(parent: QWidget, p: keys.Provider) -> str | None:
     text, ok = QInputDialog.getText(parent, title, prompt, echo,
                                     "" if p.secret else keys.DEFAULT_OLLAMA_URL)
     return text if ok else None
+
+
+def _ask_server(parent: QWidget) -> tuple[str, str, str] | None:
+    name, ok = QInputDialog.getText(parent, "Add a server", "A short name (used as the engine name), e.g. lmstudio")
+    if not ok or not name.strip():
+        return None
+    url, ok = QInputDialog.getText(parent, "Add a server", "Its OpenAI-compatible address",
+                                   QLineEdit.EchoMode.Normal, "http://127.0.0.1:1234/v1")
+    if not ok or not url.strip():
+        return None
+    model, ok = QInputDialog.getText(parent, "Add a server", "The model to ask for (may be left empty)")
+    return (name.strip(), url.strip(), model.strip() if ok else "")
 
 
 def _ask_model(parent: QWidget) -> str | None:
@@ -74,6 +87,12 @@ class KeysPane(QWidget):
         self.pull_button.setToolTip("Download a model into your Ollama server, with progress (cancel it in Jobs)")
         self.pull_button.clicked.connect(self._ask_pull)
         self.ask_model: Callable[[QWidget], str | None] = _ask_model
+        self.add_server_button = QPushButton("Add server…")
+        self.add_server_button.setAccessibleName("Add an OpenAI-compatible server")
+        self.add_server_button.setToolTip("LM Studio, a llama.cpp server, vLLM, LocalAI, OpenRouter: a name, its "
+                                          "address and the model to ask for")
+        self.add_server_button.clicked.connect(self._ask_server)
+        self.ask_server: Callable[[QWidget], tuple[str, str, str] | None] = _ask_server
         self.servers = QLabel("")
         self.servers.setWordWrap(True)
         self.servers.setAccessibleName("OpenAI-compatible servers")
@@ -83,7 +102,11 @@ class KeysPane(QWidget):
         layout.addWidget(self.banner)
         layout.addLayout(grid)
         layout.addWidget(self.servers)
-        layout.addWidget(self.pull_button)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.add_server_button)
+        buttons.addWidget(self.pull_button)
+        buttons.addStretch(1)
+        layout.addLayout(buttons)
         layout.addStretch(1)
         self._enable(False)
         self.refreshed = 0  # count of finished refreshes (tests wait on it)
@@ -142,6 +165,14 @@ class KeysPane(QWidget):
         self.servers.setText(("Servers: " + "; ".join(lines)) if lines else
                              "No OpenAI-compatible servers yet (add one with `harvest keys add-endpoint`).")
         self.refreshed += 1
+
+    def _ask_server(self) -> None:
+        answer = self.ask_server(self)
+        if answer is None:
+            return
+        name, url, model = answer
+        self.runner.run(f"Adding server {name}", lambda t, r: keys.add_endpoint(name, url, model), kind="keys",
+                        visible=False, on_success=lambda _ep: self.refresh(), on_failure=lambda _e: self.refresh())
 
     def _ask_pull(self) -> None:
         model = self.ask_model(self)
