@@ -22,7 +22,8 @@ from typing import Any
 
 from harvest_desktop.core import errors as _errors
 from harvest_desktop.core.document import Document
-from harvest_desktop.core.errors import BadInput, KnownError, LimitExceeded
+from harvest_desktop.core.cancel import NEVER, CancelToken
+from harvest_desktop.core.errors import BadInput, Cancelled, KnownError, LimitExceeded
 from harvest_desktop.core.settings import HarvestLimits
 
 log = logging.getLogger(__name__)
@@ -203,7 +204,8 @@ class WorkerPool:
             self._live -= 1
             self._cond.notify()
 
-    def run(self, target: str, args: tuple, *, timeout_s: float, memory_mb: int, item: str) -> Any:
+    def run(self, target: str, args: tuple, *, timeout_s: float, memory_mb: int, item: str,
+            cancel: CancelToken = NEVER) -> Any:
         worker = self._take(memory_mb)
         healthy = False
         try:
@@ -212,7 +214,9 @@ class WorkerPool:
                 worker.conn.send((target, args, memory_mb))
             except (OSError, ValueError, BrokenPipeError):
                 raise BadInput("the parser process stopped unexpectedly; try again", item=item) from None
-            if not worker.conn.poll(timeout_s):
+            if not _wait_for(worker.conn, timeout_s, cancel):
+                if cancel.cancelled:  # the worker is killed (not healthy) and the item is not read
+                    raise Cancelled()
                 raise LimitExceeded(f"reading took longer than the limit of {timeout_s:g} s "
                                     "(setting: parse timeout)", item=item)
             try:
@@ -268,16 +272,29 @@ def get_pool(limits: HarvestLimits) -> WorkerPool:
         return _pool
 
 
-def run_contained(target: str, *args: Any, limits: HarvestLimits, item: str) -> Any:
+def _wait_for(conn, timeout_s: float, cancel: CancelToken) -> bool:
+    """Wait for the worker's answer in short steps so a cancel stops the wait within a quarter second."""
+    import time
+
+    end = time.monotonic() + timeout_s
+    while True:
+        left = end - time.monotonic()
+        if left <= 0 or cancel.cancelled:
+            return False
+        if conn.poll(min(0.25, left)):
+            return True
+
+
+def run_contained(target: str, *args: Any, limits: HarvestLimits, item: str, cancel: CancelToken = NEVER) -> Any:
     """Call module:function(*args) in a contained worker; arguments and result must pickle."""
     return get_pool(limits).run(target, args, timeout_s=limits.parse_timeout_s,
-                                memory_mb=limits.parse_memory_mb, item=item)
+                                memory_mb=limits.parse_memory_mb, item=item, cancel=cancel)
 
 
-def read_file_contained(path: str | Path, limits: HarvestLimits) -> Document:
-    """files.read_file in a contained worker; KnownErrors come back as themselves."""
+def read_file_contained(path: str | Path, limits: HarvestLimits, cancel: CancelToken = NEVER) -> Document:
+    """files.read_file in a contained worker; KnownErrors come back as themselves; a cancel kills the worker."""
     data = run_contained("harvest_desktop.acquire.sandbox:_read_file_job", str(path), limits,
-                         limits=limits, item=Path(path).name)
+                         limits=limits, item=Path(path).name, cancel=cancel)
     return Document.from_dict(data)
 
 

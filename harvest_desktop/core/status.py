@@ -8,4 +8,5 @@ HARVESTING = "harvesting"
 READY = "ready"
 FAILED = "failed"
 DUPLICATE = "duplicate"
-STATUSES = (QUEUED, HARVESTING, READY, FAILED, DUPLICATE)
+CANCELLED = "cancelled"  # the person stopped it: it waits for Resume, never restarts on its own
+STATUSES = (QUEUED, HARVESTING, READY, FAILED, DUPLICATE, CANCELLED)

@@ -53,7 +53,8 @@ def prepare_document(doc: Document, name: str = "") -> tuple[str, list]:
 
 
 async def embed_and_index(index: "IndexService", index_executor: Executor, source_id: int,
-                          cancel: CancelToken = NEVER) -> "NearDuplicate | None":
+                          cancel: CancelToken = NEVER,
+                          on_slice: Callable[[int, int], None] | None = None) -> "NearDuplicate | None":
     """Embed the source's stored chunks slice by slice on the index executor, then index them."""
     import numpy as np
 
@@ -65,6 +66,8 @@ async def embed_and_index(index: "IndexService", index_executor: Executor, sourc
     parts = []
     for start in range(0, len(texts), SLICE):
         cancel.check()
+        if on_slice is not None:  # (chunks embedded, chunks in all): the window shows it with time left
+            on_slice(start, len(texts))
         parts.append(await _run(index_executor, embed_texts, texts[start:start + SLICE], cancel=cancel))
     vecs = np.concatenate(parts) if parts else np.zeros((0, DIM), dtype=np.float32)
     cancel.check()
@@ -74,9 +77,10 @@ async def embed_and_index(index: "IndexService", index_executor: Executor, sourc
 async def index_and_analyse(index: "IndexService", index_executor: Executor,
                             analysis: "AnalysisService | None", analysis_executor: Executor | None,
                             source_id: int, doc: Document, cancel: CancelToken = NEVER,
-                            content_hash: str = "") -> "NearDuplicate | None":
+                            content_hash: str = "",
+                            on_slice: Callable[[int, int], None] | None = None) -> "NearDuplicate | None":
     """Both post-storage steps of one item, side by side; returns the near-duplicate report."""
-    embed = asyncio.ensure_future(embed_and_index(index, index_executor, source_id, cancel))
+    embed = asyncio.ensure_future(embed_and_index(index, index_executor, source_id, cancel, on_slice))
     if analysis is None or analysis_executor is None:
         return await embed
     analyse = asyncio.ensure_future(_analyse(analysis, analysis_executor, source_id, doc, cancel, content_hash))

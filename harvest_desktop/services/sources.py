@@ -178,12 +178,14 @@ class SourcesService:
         cancel: CancelToken = NEVER,
         progress: ProgressFn = no_progress,
         on_item: ItemCallback | None = None,
+        on_cancel: str = m.QUEUED,
     ) -> Harvested:
         """Harvest the given (or all pending) sources; one failure never stops the batch.
 
         Runs on the caller's event loop (the window's): every database call and every parse goes
         to an executor, so the loop thread only schedules work. Each status change is published
-        as it is stored."""
+        as it is stored. On a cancel the items not finished take the status `on_cancel`: queued
+        (the next harvest resumes them) or cancelled (they wait for the person's Resume)."""
         ctx = self._ctx
         todo = await ctx.run(ctx.db_executor, self.pending)
         if source_ids is not None:
@@ -192,7 +194,7 @@ class SourcesService:
         total = len(todo)
         results: list[ItemResult] = []
         done = 0
-        progress(Progress(0, total, f"Harvesting {total} item(s)"))
+        progress(Progress(0, total, f"Harvesting {total} item{'' if total == 1 else 's'}"))
         sem = asyncio.Semaphore(max(2, ctx.settings.web.concurrency))
 
         fault: list[StorageError] = []  # the disk filled up, the library broke: stop starting items
@@ -203,7 +205,12 @@ class SourcesService:
                 if cancel.cancelled or fault:
                     return
                 try:
-                    result = await self._harvest_one(src, cancel, on_item)
+                    # stop waiting as soon as the token is cancelled: a parse or an embedding slice
+                    # in flight is abandoned (and told to stop), not waited for
+                    result = await _unless_cancelled(self._harvest_one(src, cancel, on_item, progress, total),
+                                                     cancel)
+                except Cancelled:
+                    return
                 except StorageError as exc:
                     fault.append(exc)
                     return
@@ -230,24 +237,45 @@ class SourcesService:
             exc.partial_results = Harvested(results, Changes(sources_changed={s.id for s in todo if s.id}))
             raise exc
         if cancel.cancelled:
+            if on_cancel != m.QUEUED:
+                finished = {r.source_id for r in results}
+                left = [s.id for s in todo if s.id is not None and s.id not in finished]
+                await ctx.run(ctx.db_executor, self._mark_unfinished, left, on_cancel)
             raise Cancelled()
         return Harvested(results, Changes(sources_changed={s.id for s in todo if s.id is not None}))
 
+    def _mark_unfinished(self, source_ids: Sequence[int], status: str) -> None:
+        for sid in source_ids:
+            src = self._repo.get(sid)
+            if src is not None and src.status in (m.QUEUED, m.HARVESTING):
+                self._set_status(sid, status, None)
+
     async def _harvest_one(self, src: m.Source, cancel: CancelToken,
-                           on_item: ItemCallback | None) -> ItemResult | None:
+                           on_item: ItemCallback | None, progress: ProgressFn = no_progress,
+                           items: int = 1) -> ItemResult | None:
         assert src.id is not None
         ctx = self._ctx
         src = await ctx.run(ctx.db_executor, self._set_status, src.id, m.HARVESTING, None)
         if on_item:
             on_item(src)
+        name = src.name
+        prefix = f"{name}: " if items > 1 else ""
+
+        def embedded(done: int, total: int) -> None:
+            progress(Progress(done, total, f"{prefix}Embedding {done:,}/{total:,} chunks"))
+
         try:
+            progress(Progress(0, None, f"Reading {name}"))
             if src.kind == "url":
                 doc = await _unless_cancelled(ctx.web.fetch_document(src.location, cancel), cancel)
             else:
                 from harvest_desktop.acquire.sandbox import read_file_contained
 
-                doc = await ctx.run(ctx.parse_executor, read_file_contained, src.location, ctx.settings.limits)
+                doc = await ctx.run(ctx.parse_executor, read_file_contained, src.location, ctx.settings.limits,
+                                    cancel)
             cancel.check()
+            pages = f" ({doc.pages:,} pages)" if getattr(doc, "pages", None) else ""
+            progress(Progress(0, None, f"{prefix}Analysing the text{pages}"))
             from harvest_desktop.services.indexing import index_and_analyse, prepare_document
 
             # guard (a text of one repeated phrase is refused), hash and chunks: CPU work, off the DB writer
@@ -261,7 +289,7 @@ class SourcesService:
                 # embedding in slices on the index executor (items behind a big book get turns),
                 # the analysis for generation on its own executor, side by side
                 near = await index_and_analyse(ctx.index, ctx.index_executor, ctx.analyses, ctx.analysis_executor,
-                                               src.id, doc, cancel, src.content_hash or "")
+                                               src.id, doc, cancel, src.content_hash or "", on_slice=embedded)
                 src, other_name = await ctx.run(ctx.db_executor, self._finish_ready, src.id, near)
                 msg = f"{src.title or src.name} ({_count(src)})"
                 if near is not None:
@@ -338,7 +366,7 @@ class SourcesService:
             await self._ctx.aclose()
 
     def retry(self, source_id: int) -> Changes:
-        """Queue a failed source again (the next harvest reads it afresh)."""
+        """Queue a failed or cancelled source again (the next harvest reads it afresh): Retry, Resume."""
         self._set_status(source_id, m.QUEUED, None)
         return Changes(sources_changed={source_id})
 

@@ -6,7 +6,7 @@ from typing import Optional
 
 from sqlmodel import Field, SQLModel
 
-from harvest_desktop.core.status import DUPLICATE, FAILED, HARVESTING, QUEUED, READY, STATUSES  # noqa: F401
+from harvest_desktop.core.status import CANCELLED, DUPLICATE, FAILED, HARVESTING, QUEUED, READY, STATUSES  # noqa: F401
 
 
 class Source(SQLModel, table=True):

@@ -33,7 +33,8 @@ class JobRow(QWidget):
         row.addWidget(self.bar)
         row.addWidget(self.detail, 1)
         row.addWidget(self.cancel_button)
-        self._start: tuple[float, int] | None = None  # (when, done) of the first report with a total
+        self._start: tuple[float, int] | None = None  # (when, done) of the first report of this stage
+        self._total: int | None = None
         self.clock = time.monotonic  # tests replace it
         job.progressed.connect(self._on_progress)
 
@@ -58,8 +59,9 @@ class JobRow(QWidget):
         if not p.total:
             return text
         now = self.clock()
-        if self._start is None or p.done < self._start[1]:
+        if self._start is None or p.done < self._start[1] or p.total != self._total:  # a new stage: a new rate
             self._start = (now, p.done)
+            self._total = p.total
         if f"{p.total:,}" not in text and f"{p.total}" not in text:
             text += f" · {p.done:,}/{p.total:,}"
         since, first = self._start

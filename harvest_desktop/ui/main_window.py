@@ -526,7 +526,7 @@ class MainWindow(QMainWindow):
         lib = self.library
 
         async def work(token, report):  # each status change reaches the Sources pane through the feed
-            return await lib.sources.harvest(cancel=token, progress=report)
+            return await lib.sources.harvest(cancel=token, progress=report, on_cancel=m.CANCELLED)
 
         job = self.runner.run_async("Harvesting", work, kind="harvest", on_success=self._on_harvested)
         job.finished.connect(lambda state, job=job: self._after_harvest(state))

@@ -163,3 +163,23 @@ def test_a_job_row_says_count_and_time_left(qapp, qloop, qtbot):
     clock[0] = 110.0
     assert row.describe(Progress(340, 1597, "Embedding 340/1,597 chunks")) == \
         "Embedding 340/1,597 chunks · about 35 s left"
+
+
+def test_a_job_row_starts_a_new_rate_for_each_stage(qapp, qloop, qtbot):
+    from harvest_desktop.core.progress import Progress
+    from harvest_desktop.ui.jobs_panel import JobRow
+    from harvest_desktop.ui.ops import Job
+
+    job = Job("Harvesting", "harvest", qloop)
+    row = JobRow(job)
+    qtbot.addWidget(row)
+    clock = [0.0]
+    row.clock = lambda: clock[0]
+    row.describe(Progress(0, 10, "Reading pages"))
+    clock[0] = 50.0
+    assert row.describe(Progress(5, 10, "Reading pages")).endswith("about 50 s left")
+    assert row.describe(Progress(0, None, "Analysing the text")) == "Analysing the text"
+    clock[0] = 60.0
+    assert row.describe(Progress(0, 1000, "Embedding 0/1,000 chunks")) == "Embedding 0/1,000 chunks"
+    clock[0] = 62.0
+    assert row.describe(Progress(500, 1000, "Embedding 500/1,000 chunks")).endswith("about 2 s left")

@@ -34,6 +34,8 @@ def status_text(src: Source, names: dict[int, str]) -> str:
         return "Harvesting…"
     if src.status == m.FAILED:
         return f"Failed: {src.error or 'unknown reason'}"
+    if src.status == m.CANCELLED:
+        return "Cancelled (Resume to read it)"
     if src.status == m.DUPLICATE:
         other = names.get(src.duplicate_of or -1, f"#{src.duplicate_of}")
         return f"Duplicate of {other} (same text)"
@@ -52,6 +54,9 @@ OCR_HINT = ("Scanned pages carry pictures of text, not text: make a searchable c
 
 def problem_text(src: Source) -> str:
     """The whole reason a source failed, with what to do about it, for the line under the table."""
+    if src.status == m.CANCELLED:
+        return (f"{src.title or src.name}: harvesting was cancelled. Resume reads it again from the start; "
+                "Remove takes it out of the library.")
     reason = src.error or "unknown reason"
     text = f"{src.title or src.name} could not be read: {reason}"
     low = reason.lower()
@@ -123,6 +128,11 @@ class SourcesPane(QWidget):
         self.remove_button.setAccessibleName("Remove source")
         self.remove_button.setToolTip("Remove the selected source and its text from the library (Delete)")
         self.remove_button.clicked.connect(lambda: self._emit(self.remove_requested))
+        self.retry_button = QPushButton("Retry")
+        self.retry_button.setAccessibleName("Retry the selected source")
+        self.retry_button.setToolTip("Read the selected source again")
+        self.retry_button.clicked.connect(lambda: self._emit(self.retry_requested))
+        self.retry_button.setVisible(False)
 
         self.decision = QWidget()
         self.decision.setAccessibleName("Duplicate decision")
@@ -156,7 +166,10 @@ class SourcesPane(QWidget):
         layout.addWidget(self.tree, 1)
         layout.addWidget(self.problem)
         layout.addWidget(self.decision)
-        layout.addWidget(self.remove_button)
+        actions = QHBoxLayout()
+        actions.addWidget(self.retry_button)
+        actions.addWidget(self.remove_button)
+        layout.addLayout(actions)
         self._update_buttons()
 
     def add_action_buttons(self, actions: Iterable) -> None:
@@ -341,6 +354,10 @@ class SourcesPane(QWidget):
         if src is None:
             return []
         is_url = getattr(src, "kind", "") == "url" or str(src.location).startswith(("http://", "https://"))
+        if src.status == m.CANCELLED:
+            return [("Resume", self.retry_requested, True),
+                    ("Remove", self.remove_requested, True),
+                    ("Open page" if is_url else "Show file", self.show_file_requested, True)]
         return [("Retry", self.retry_requested, src.status == m.FAILED),
                 ("Remove", self.remove_requested, src.status != m.HARVESTING),
                 ("Open page" if is_url else "Show file", self.show_file_requested, True)]
@@ -358,7 +375,7 @@ class SourcesPane(QWidget):
     def build_context_menu(self, source_id: int) -> QMenu:
         menu = QMenu(self)
         menu.setAccessibleName("Source actions")
-        icons = {"Retry": QStyle.StandardPixmap.SP_BrowserReload, "Remove": QStyle.StandardPixmap.SP_TrashIcon,
+        icons = {"Retry": QStyle.StandardPixmap.SP_BrowserReload, "Resume": QStyle.StandardPixmap.SP_MediaPlay, "Remove": QStyle.StandardPixmap.SP_TrashIcon,
                  "Show file": QStyle.StandardPixmap.SP_DirOpenIcon, "Open page": QStyle.StandardPixmap.SP_DirLinkIcon}
         for label, signal, enabled in self.context_actions(source_id):
             action = menu.addAction(self.style().standardIcon(icons[label]), label)
@@ -370,9 +387,13 @@ class SourcesPane(QWidget):
         sid = self.selected_id()
         src = self.sources.get(sid) if sid is not None else None
         self._refresh_hint()
-        failed = src is not None and src.status == m.FAILED
+        failed = src is not None and src.status in (m.FAILED, m.CANCELLED)
         self.problem.setVisible(failed)
         self.problem.setText(problem_text(src) if failed and src is not None else "")
+        self.retry_button.setVisible(failed)
+        if src is not None:
+            self.retry_button.setText("Resume" if src.status == m.CANCELLED else "Retry")
+            self.retry_button.setAccessibleName(f"{self.retry_button.text()} the selected source")
         self.remove_button.setEnabled(src is not None and src.status != m.HARVESTING)
         show = src is not None and needs_decision(src)
         self.decision.setVisible(show)
