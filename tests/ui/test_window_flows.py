@@ -57,7 +57,7 @@ def test_failed_file_shows_reason_and_others_finish(make_app, docs, qtbot):
     assert w.messages.isVisible()
 
 
-def test_cancel_harvest_is_quiet_and_requeues(make_app, docs, qtbot):
+def test_cancel_harvest_is_quiet_and_leaves_the_rest_cancelled(make_app, docs, qtbot):
     for i in range(30):
         (docs / f"note{i}.md").write_text(BIOLOGY.replace("Cell biology", f"Note {i}") + f"\nUnique line {i}.\n",
                                           encoding="utf-8")
@@ -75,7 +75,8 @@ def test_cancel_harvest_is_quiet_and_requeues(make_app, docs, qtbot):
     qtbot.waitUntil(lambda: not app.runner.running("load"), timeout=5000)
     statuses = {s.status for s in w.sources.sources.values()}
     assert "harvesting" not in statuses
-    assert "queued" in statuses  # what was not finished waits for the next harvest
+    assert "queued" not in statuses  # nothing restarts on its own at the next launch
+    assert "cancelled" in statuses  # what was not finished waits, visibly, for Resume
 
 
 def test_cancel_generate_with_escape(make_app, docs, qtbot):
