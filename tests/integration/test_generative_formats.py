@@ -307,3 +307,20 @@ def test_the_part_size_follows_the_models_context():
     big = context_chars(Route("openai", "cloud", "gpt-4o-mini"))  # 128k tokens in the model map
     assert big == int(PER_CALL_TOKENS_CAP * 3.5) > CONTEXT_CHARS
     assert context_chars(Route("openai", "cloud", "no-such-model")) == CONTEXT_CHARS
+
+
+def test_a_refused_structured_output_mode_is_remembered_for_the_next_run():
+    from harvest_desktop.ai.providers.base import GenRequest
+    from harvest_desktop.ai.providers.cloud import CloudProvider
+
+    schema = {"type": "object", "properties": {"title": {"type": "string"}}, "required": ["title"]}
+    req = GenRequest("briefing", [{"role": "user", "content": "hi"}], 32, json_schema=schema)
+    with Scripted("openai", [("status", 400, "response_format json_schema is not supported"),
+                             ("ok", '{"title": "x"}')]) as srv:
+        first = CloudProvider("llamacpp", kind="endpoint", api_key=None, base_url=srv.url + "/v1")
+        assert first.complete("smollm2", req).text == '{"title": "x"}'
+        # A new run (a new provider object): it asks the way the server accepted, nothing refused.
+        again = CloudProvider("llamacpp", kind="endpoint", api_key=None, base_url=srv.url + "/v1")
+        again.complete("smollm2", req)
+        formats = [(r["body"].get("response_format") or {}).get("type") for r in srv.requests]
+    assert formats == ["json_schema", "json_object", "json_object"]

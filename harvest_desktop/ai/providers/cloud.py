@@ -65,9 +65,17 @@ class CloudProvider:
         self.base_url = base_url or os.environ.get(BASE_URL_ENV.get(kind, ""), "") or None
         self.timeouts = timeouts
         self.local = bool(self.base_url) and http.is_loopback(self.base_url or "")
-        # Structured-output modes this server accepts, learnt on refusal (servers differ).
+        # Structured-output modes this server accepts, learnt on refusal (servers differ) and
+        # remembered in the data folder, so the next run does not ask in a way it refused.
         self._json_modes = ["json_schema", "json_object", "prompt"] if kind in ("openai", "endpoint", "gemini") \
             else ["prompt"]
+        learnt = _load_modes().get(self._modes_key)
+        if learnt in self._json_modes:
+            self._json_modes = self._json_modes[self._json_modes.index(learnt):]
+
+    @property
+    def _modes_key(self) -> str:
+        return f"{self.name}|{self.base_url or ''}"
 
     def __repr__(self) -> str:  # never shows the key
         return f"CloudProvider({self.name!r}, base_url={self.base_url!r})"
@@ -155,6 +163,7 @@ class CloudProvider:
                 if mode not in ("none", "prompt") and err.kind == "bad_request" and _refuses_format(exc):
                     log.info("%s refused response_format %s; trying the next way", self.name, mode)
                     self._json_modes.pop(0)
+                    _save_mode(self._modes_key, self._json_modes[0])
                     continue
                 raise err from None
 
@@ -197,6 +206,36 @@ class CloudProvider:
 
     def _error(self, exc: BaseException) -> ProviderError:
         return classify(self.name, exc)
+
+
+def _modes_path():
+    from harvest_desktop.core import paths
+
+    return paths.data_dir() / "structured_output.json"
+
+
+def _load_modes() -> dict[str, str]:
+    """{provider|base_url: the first structured-output mode it accepts}, as learnt so far."""
+    import json
+
+    try:
+        data = json.loads(_modes_path().read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+
+def _save_mode(key: str, mode: str) -> None:
+    import json
+
+    data = _load_modes()
+    data[key] = mode
+    try:
+        from harvest_desktop.core.settings import atomic_write_text
+
+        atomic_write_text(_modes_path(), json.dumps(data, indent=1, sort_keys=True))
+    except OSError:  # not remembering costs one refused request next time, never the answer
+        log.info("could not remember the structured-output mode for %s", key)
 
 
 def _refuses_format(exc: BaseException) -> bool:
