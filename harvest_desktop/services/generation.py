@@ -135,6 +135,8 @@ class GenerationService:
         for name in ("difficulty", "length", "tone", "reading_level", "question"):
             if options.get(name):
                 setattr(g, name, str(options[name]))
+        if options.get("chapters"):
+            g.chapters = tuple(str(c) for c in options["chapters"])
         if options.get("runtime"):
             g.runtime_s = float(options["runtime"])
         return g

@@ -80,6 +80,9 @@ def estimate_request(fmt, spec, passages: Sequence[Passage], opts: Options) -> G
 
 
 def _for_format(fmt, passages: Sequence[Passage]) -> list[Passage]:
+    from harvest_desktop.formats.generative.base import only_chapters
+
+    passages = only_chapters(passages, fmt.opts.chapters)
     if fmt.key == "answer":
         from harvest_desktop.formats.generative.answer import retrieve
 
@@ -205,7 +208,7 @@ def generate(gateway, spec, passages: Sequence[Passage], sources: Mapping[int, M
         return res.text
 
     try:
-        content = fmt.run(passages, sources, ask, cancel=cancel, progress=progress)
+        content = fmt.run(_for_format(fmt, passages), sources, ask, cancel=cancel, progress=progress)
     except _FellBack as fb:
         if run_builtin is None or spec.builtin is None:
             raise KnownError(f"{spec.label} needs a model, and every model route failed ({fb.reason})")

@@ -324,3 +324,17 @@ def test_a_refused_structured_output_mode_is_remembered_for_the_next_run():
         again.complete("smollm2", req)
         formats = [(r["body"].get("response_format") or {}).get("type") for r in srv.requests]
     assert formats == ["json_schema", "json_object", "json_object"]
+
+
+def test_chapter_choice_reaches_the_model_path(env):
+    library, srv = env
+    ps = numbered(library)
+    ants = [p for p in ps if p.source_name == "Ants"]
+    s_ants = first_sentence(ants[0].text)
+    srv.script(("ok", json.dumps({"title": "B", "points": [{"text": s_ants, "passages": [1]}]})))
+    made = gen(library, "briefing", chapters=["Ants"])
+    user = user_prompts(srv)[-1]
+    assert "Ants lay pheromone" in user and "waggle" not in user  # only the chosen chapter was sent
+    assert content_from_dict(json.loads(made.output.content_json)).points[0].text == s_ants
+    with pytest.raises(KnownError, match="no chapter 'Wasps'"):
+        gen(library, "briefing", chapters=["Wasps"])

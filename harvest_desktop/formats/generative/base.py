@@ -42,6 +42,7 @@ class GenOptions:
     language: str = "en"
     depth: str = "normal"
     context_chars: int | None = None  # None: CONTEXT_CHARS
+    chapters: tuple[str, ...] = ()  # only these chapters, by number (1-based) or title
 
     @property
     def context(self) -> int:
@@ -186,6 +187,23 @@ def material(passages: Sequence[Passage], context_chars: int | None = None) -> M
             else:
                 parts.append(piece)
     return Material(numbered, parts)
+
+
+def only_chapters(passages: Sequence[Passage], chapters: Sequence[str]) -> list[Passage]:
+    """The passages of the chapters asked for (by number in reading order, or by title)."""
+    if not chapters:
+        return list(passages)
+    order = list(dict.fromkeys(chapter_of(p) for p in passages))
+    wanted: set = set()
+    for c in chapters:
+        c = str(c).strip()
+        hits = [order[int(c) - 1]] if c.isdigit() and 0 < int(c) <= len(order) else \
+            [k for k in order if k[1] and c.casefold() in k[1].casefold()]
+        if not hits:
+            raise KnownError(f"no chapter '{c}' in the chosen sources",
+                             hint="name a chapter by its number or a word of its title")
+        wanted.update(hits)
+    return [p for p in passages if chapter_of(p) in wanted]
 
 
 def citation(n: int, mat: Material, claim: str = ""):
