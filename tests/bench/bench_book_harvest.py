@@ -97,14 +97,23 @@ def test_book_harvest_and_search(pages, tmp_path):
           f"(generated in {time.perf_counter() - t:.0f} s); 2 cores shared with other jobs")
 
     home = tmp_path / "home"
+    # On a machine shared with other jobs a 1,000-page read can pass the default 60 s parse limit
+    # (it takes ~13 CPU-s); the benchmark measures the pipeline, so it raises that one limit.
+    from harvest_desktop.core.settings import Settings
+
+    home.mkdir()
+    settings = Settings()
+    settings.limits.parse_timeout_s = float(os.environ.get("HARVEST_BENCH_PARSE_TIMEOUT", "900"))
+    settings.save(home / "settings.json")
     add = _cli(home, "add", str(pdf))
     assert add["code"] == 0, add["stdout"]
     print(f"  harvest add (end to end, own process): {add['wall']:7.1f} s wall, {add['cpu']:7.1f} CPU-s, "
           f"peak RSS {add['rss_mb']:.0f} MB (CLI) / {add['kid_rss_mb']:.0f} MB (largest parser worker)")
     print("   ", add["stdout"].strip().splitlines()[-1][:160])
 
-    for label, wall, cpu, note in _stages(pdf):
-        print(f"  stage: {label:<55} {wall:7.1f} s wall {cpu:7.1f} CPU-s  {note}")
+    if pages <= int(os.environ.get("HARVEST_BENCH_STAGES_MAX", "300")):  # repeats the work: small books only
+        for label, wall, cpu, note in _stages(pdf):
+            print(f"  stage: {label:<55} {wall:7.1f} s wall {cpu:7.1f} CPU-s  {note}")
 
     cold = [_cli(home, "search", q) for q in QUERIES[:5]]
     assert all(c["code"] == 0 and c["stdout"].startswith("1. ") for c in cold)

@@ -39,8 +39,12 @@ def test_add_search_concepts_generate_without_the_left_out_libraries(tmp_path):
     from harvest_desktop.index import embedder
     from harvest_desktop.index.onnx_model import build_onnx
 
+    from harvest_desktop.index.onnx_model import quantize_int8
+
     models = tmp_path / "harvest_models"
-    build_onnx(embedder.model_dir(), models / embedder.PREBUILT_NAME)  # what harvest.spec does
+    build_onnx(embedder.model_dir(), tmp_path / embedder.PREBUILT_NAME)  # what harvest.spec does
+    models.mkdir()
+    quantize_int8(tmp_path / embedder.PREBUILT_NAME, models / embedder.PREBUILT_INT8_NAME)
     env = dict(os.environ, PYTHONPATH=str(ROOT), HARVEST_HOME=str(tmp_path / "home"), HARVEST_ONNX_DIR=str(models),
                HARVEST_MODEL_CACHE=str(tmp_path / "no-cache"))
     env.pop("HARVEST_EMBED_BACKEND", None)
