@@ -151,22 +151,37 @@ class SyncRecords:
     # -- payloads ----------------------------------------------------------------------------------
     def payload(self, item: Item) -> dict[str, Any] | None:
         """The record as it travels, or None when it is not (or no longer) syncable."""
-        return self._source_payload(item.local_id) if item.kind == SOURCE else self._output_payload(item.local_id)
+        return self.payloads([item])[0]
 
-    def _source_payload(self, source_id: int) -> dict[str, Any] | None:
+    def payloads(self, items: list[Item]) -> list[dict[str, Any] | None]:
+        """Payloads of several records read in one session (plain SQL: this is the hot path of a sync)."""
+        out: list[dict[str, Any] | None] = []
         with self.db.read() as s:
-            src = s.get(m.Source, source_id)
-            doc = s.get(m.DocumentRow, source_id)
-            if src is None or doc is None or src.status != m.READY:
-                return None
-            chunks = s.exec(sql('SELECT ord, text, page, page_end, heading_path, start, "end", kind FROM chunk '
-                                "WHERE source_id = :s ORDER BY ord").bindparams(s=source_id)).all()
-            analysis = s.exec(sql("SELECT version, content_hash, data_json FROM source_analysis WHERE source_id = :s "
-                                  "ORDER BY version DESC LIMIT 1").bindparams(s=source_id)).first()
+            raw = s.connection().connection.driver_connection  # sqlite3: no ORM cost per statement
+            for item in items:
+                if item.kind == SOURCE:
+                    out.append(self._source_payload(raw, item.local_id))
+                else:
+                    out.append(None)
+        return [p if item.kind == SOURCE else self._output_payload(item.local_id) for item, p in zip(items, out)]
+
+    @staticmethod
+    def _source_payload(raw, source_id: int) -> dict[str, Any] | None:
+        cols = ", ".join(SOURCE_FIELDS)
+        src = raw.execute(f"SELECT status, {cols} FROM source WHERE id = ?", (source_id,)).fetchone()
+        if src is None or src[0] != m.READY:
+            return None
+        doc = raw.execute("SELECT text, structure_json FROM document WHERE source_id = ?", (source_id,)).fetchone()
+        if doc is None:
+            return None
+        chunks = raw.execute('SELECT ord, text, page, page_end, heading_path, start, "end", kind FROM chunk '
+                             "WHERE source_id = ? ORDER BY ord", (source_id,)).fetchall()
+        analysis = raw.execute("SELECT version, content_hash, data_json FROM source_analysis WHERE source_id = ? "
+                               "ORDER BY version DESC LIMIT 1", (source_id,)).fetchone()
         out: dict[str, Any] = {
-            "source": {f: getattr(src, f) for f in SOURCE_FIELDS},
-            "text": doc.text,
-            "structure": json.loads(doc.structure_json),
+            "source": dict(zip(SOURCE_FIELDS, src[1:])),
+            "text": doc[0],
+            "structure": json.loads(doc[1]),
             "chunks": [dict(zip(CHUNK_FIELDS, r)) for r in chunks],
         }
         if analysis is not None:

@@ -250,8 +250,16 @@ class SyncEngine:
 
     def _changes(self, dirty: list[Item], tombstones: list) -> Iterator[tuple[dict[str, Any], Any]]:
         rec = self.records
-        for item in dirty:
-            payload = rec.payload(item)
+        for start in range(0, len(dirty), 50):
+            part = dirty[start:start + 50]
+            yield from self._item_changes(part, rec.payloads(part))
+        for t in tombstones:
+            yield ({"change_id": change_id(t.uid, t.version, "deleted"), "kind": t.kind, "uid": t.uid,
+                    "base_version": t.version, "deleted": True}, t)
+
+    def _item_changes(self, items: list[Item], payloads: list) -> Iterator[tuple[dict[str, Any], Any]]:
+        rec = self.records
+        for item, payload in zip(items, payloads):
             if payload is None:
                 rec.mark_clean(item.uid)  # not syncable now (being harvested again, failed): later
                 continue
@@ -261,9 +269,6 @@ class SyncEngine:
                 continue
             yield ({"change_id": change_id(item.uid, item.version, h), "kind": item.kind, "uid": item.uid,
                     "base_version": item.version, "deleted": False, "payload": payload}, (item, h))
-        for t in tombstones:
-            yield ({"change_id": change_id(t.uid, t.version, "deleted"), "kind": t.kind, "uid": t.uid,
-                    "base_version": t.version, "deleted": True}, t)
 
     def _batches(self, dirty: list[Item], tombstones: list):
         batch: list[tuple[dict[str, Any], Any]] = []

@@ -390,7 +390,12 @@ def test_no_provider_key_leaves_the_machine(tmp_path, monkeypatch):
             keyring.set_keyring(SecretService.Keyring())
         try:
             assert keys.secure_backend()[0]
-            keys.set_key("openai", fake_key)
+            for _ in range(100):  # a keyring daemon just started may need a moment to take its first secret
+                try:
+                    keys.set_key("openai", fake_key)
+                    break
+                except KnownError:
+                    time.sleep(0.1)
             keys.set_key("anthropic", fake_key + "-ant")
             assert keys.get_key("openai") == fake_key
             engine = make_engine(f"sqlite:///{tmp_path / 'srv.db'}")
