@@ -123,6 +123,32 @@ class GenerationService:
         assert out.id is not None
         return Generated(out, self._ctx.publish(Changes(outputs_added={out.id}, usage=True)), written)
 
+    def regenerate_item(self, output_id: int, index: int, *, engine: str = "auto", prefer: str | None = None,
+                        cancel: CancelToken = NEVER, progress: ProgressFn = no_progress, on_text=None,
+                        **options) -> Generated:
+        """Write one question, card, point or scene of a stored output again (index from 0), with a model.
+        The result is a new output (a new version); the one it came from is kept unchanged."""
+        from harvest_desktop.formats import registry
+        from harvest_desktop.services import routing as compose
+
+        old = self._outputs.get(output_id)
+        if old is None:
+            raise KnownError(f"there is no output #{output_id}", hint="see `harvest list --outputs`")
+        spec = registry.get_format(old.format)
+        ids = json.loads(old.source_ids or "[]") or None
+        _chunks, passages, _a, _meta = self._generation_input(ids, cancel)
+        ai = compose.Options(engine=engine or "auto", prefer=prefer or "balanced", fresh=True,
+                             gen=self.gen_options(options))
+        result = compose.regenerate_item(self.gateway(), spec, passages, json.loads(old.content_json or "{}"),
+                                         index, ai, cancel=cancel, progress=progress, on_text=on_text)
+        cancel.check()
+        out = m.Output(format=spec.key, title=result.title, engine=result.engine, route_reason=result.route_reason,
+                       created_at=now_iso(), content_json=json.dumps(result.content), markdown=result.markdown,
+                       source_ids=old.source_ids)
+        self._outputs.add(out)
+        assert out.id is not None
+        return Generated(out, self._ctx.publish(Changes(outputs_added={out.id}, usage=True)))
+
     def gen_options(self, options: dict):  # -> formats.generative.base.GenOptions
         """What a model is asked to write: the CLI's/window's choices, the output language from settings."""
         from harvest_desktop.formats.generative.base import GenOptions

@@ -173,7 +173,6 @@ def generate(gateway, spec, passages: Sequence[Passage], sources: Mapping[int, M
              opts: Options, *, cancel: CancelToken = NEVER, progress: ProgressFn = no_progress,
              on_text: Callable[[str], None] | None = None, run_builtin=None):
     """Make the format along the planned route; returns the registry's FormatResult."""
-    from harvest_desktop.ai.cost import money
     from harvest_desktop.formats.registry import FormatResult
 
     fmt = model_format(spec, opts)
@@ -183,6 +182,24 @@ def generate(gateway, spec, passages: Sequence[Passage], sources: Mapping[int, M
     plan = plan_route(gateway, spec, passages, opts)
     if plan.primary.kind == "builtin":
         return _builtin(gateway, spec, passages, opts, run_builtin, plan)
+    spent, ask = _asker(gateway, plan, spec, passages, opts, cancel, progress, on_text)
+    try:
+        content = fmt.run(_for_format(fmt, passages), sources, ask, cancel=cancel, progress=progress)
+    except _FellBack as fb:
+        if run_builtin is None or spec.builtin is None:
+            raise KnownError(f"{spec.label} needs a model, and every model route failed ({fb.reason})")
+        result = run_builtin()
+        result.route_reason = f"{plan.line()} | {fb.reason}"
+        return result
+    cancel.check()
+    reason = _spent_line(plan, spent)
+    data = content.to_dict()
+    return FormatResult(title=fmt.title(content), content=data, markdown=fmt.markdown(content),
+                        engine=spent["label"], route_reason=reason)
+
+
+def _asker(gateway, plan, spec, passages, opts: Options, cancel: CancelToken, progress: ProgressFn, on_text):
+    """`ask(call) -> text` through the gateway along the plan, and what the calls cost so far."""
     spent = {"cost": 0.0, "known": True, "calls": 0, "cached": 0, "label": plan.primary.label, "lines": []}
 
     def show(text: str) -> None:
@@ -207,23 +224,58 @@ def generate(gateway, spec, passages: Sequence[Passage], sources: Mapping[int, M
             spent["lines"].append(f"{call.name}: {res.line()}")
         return res.text
 
-    try:
-        content = fmt.run(_for_format(fmt, passages), sources, ask, cancel=cancel, progress=progress)
-    except _FellBack as fb:
-        if run_builtin is None or spec.builtin is None:
-            raise KnownError(f"{spec.label} needs a model, and every model route failed ({fb.reason})")
-        result = run_builtin()
-        result.route_reason = f"{plan.line()} | {fb.reason}"
-        return result
-    cancel.check()
+    return spent, ask
+
+
+def _spent_line(plan, spent) -> str:
+    from harvest_desktop.ai.cost import money
+
     cost = money(spent["cost"]) if spent["known"] else "unknown"
     what = "cached answer, no cost" if spent["cached"] == spent["calls"] else \
         f"{spent['calls']} call(s), {spent['cached']} cached, cost {cost}"
-    reason = (f"{plan.line()} | {spent['label']} ({what})"
-              + (f" | {'; '.join(spent['lines'])}" if spent["lines"] else ""))
-    data = content.to_dict()
-    return FormatResult(title=fmt.title(content), content=data, markdown=fmt.markdown(content),
-                        engine=spent["label"], route_reason=reason)
+    return (f"{plan.line()} | {spent['label']} ({what})"
+            + (f" | {'; '.join(spent['lines'])}" if spent["lines"] else ""))
+
+
+ITEM_LISTS = {"quiz": "questions", "flashcards": "cards", "briefing": "points", "video-script": "scenes"}
+
+
+def regenerate_item(gateway, spec, passages: Sequence[Passage], content: Mapping[str, Any], index: int,
+                    opts: Options, *, cancel: CancelToken = NEVER, progress: ProgressFn = no_progress,
+                    on_text: Callable[[str], None] | None = None):
+    """A new version of one question, card, point or scene of a stored output (the rest kept as is),
+    written from the passages it cites and checked like the first; a FormatResult for the new version."""
+    from harvest_desktop.formats.generative.base import THRESHOLD, material
+    from harvest_desktop.formats.grounding import validate
+    from harvest_desktop.formats.registry import FormatResult
+    from harvest_desktop.formats.schema import content_from_dict
+
+    attr = ITEM_LISTS.get(spec.key)
+    if attr is None:
+        raise KnownError(f"one part of a {spec.label.lower()} cannot be written again on its own yet",
+                         hint="make the whole output again (every version is kept)")
+    fmt = model_format(spec, opts)
+    obj = content_from_dict(dict(content))
+    items = getattr(obj, attr)
+    if not 0 <= index < len(items):
+        raise KnownError(f"the {spec.label.lower()} has no item {index + 1} (it has {len(items)})")
+    plan = plan_route(gateway, spec, passages, opts)
+    if plan.primary.kind == "builtin":
+        raise KnownError("writing one item again needs a model", hint="choose a model engine")
+    mat = material(_for_format(fmt, passages), fmt.opts.context)
+    spent, ask = _asker(gateway, plan, spec, passages, opts, cancel, progress, on_text)
+    regenerate = fmt._regenerator(ask, mat, cancel)
+    try:
+        new = regenerate(items[index], "the person asked for a new version of this item")
+    except _FellBack as fb:
+        raise KnownError(f"every model route failed ({fb.reason})") from None
+    if new is None:
+        raise KnownError("the model's new version did not rest on the sources; the item was left as it was",
+                         hint="try again, or choose a larger model")
+    items[index] = new
+    validate(obj, mat.by_chunk, threshold=THRESHOLD)
+    return FormatResult(title=fmt.title(obj), content=obj.to_dict(), markdown=fmt.markdown(obj),
+                        engine=spent["label"], route_reason=f"item {index + 1} written again | " + _spent_line(plan, spent))
 
 
 def _builtin(gateway, spec, passages, opts, run_builtin, plan=None):

@@ -338,3 +338,27 @@ def test_chapter_choice_reaches_the_model_path(env):
     assert content_from_dict(json.loads(made.output.content_json)).points[0].text == s_ants
     with pytest.raises(KnownError, match="no chapter 'Wasps'"):
         gen(library, "briefing", chapters=["Wasps"])
+
+
+def test_one_question_written_again_is_a_new_version_and_the_old_is_kept(env):
+    library, srv = env
+    ps = numbered(library)
+    s1, s2 = first_sentence(ps[0].text), first_sentence(ps[1].text)
+    w1 = next(w for w in s1.split() if len(w) > 5).strip(".,")
+    w2 = next(w for w in s2.split() if len(w) > 5).strip(".,")
+    q = lambda s, w, n: {"type": "short", "prompt": s.replace(w, "_____"), "answer": w,  # noqa: E731
+                         "explanation": "From the passage.", "passages": [n]}
+    srv.script(("ok", json.dumps({"title": "Q", "questions": [q(s1, w1, 1), q(s2, w2, 2)]})))
+    first = gen(library, "quiz", types="short")
+    srv.script(("ok", json.dumps({**q(s2, w2, 2), "explanation": "Said again, differently."})))
+    again = library.generation.regenerate_item(first.output.id, 0, engine="openai")
+    old = content_from_dict(json.loads(library.generation.output(first.output.id).content_json))
+    new = content_from_dict(json.loads(again.output.content_json))
+    assert again.output.id != first.output.id and old.questions[0].answer == w1  # the old version is kept
+    assert new.questions[0].explanation == "Said again, differently." and new.questions[1].answer == w2
+    assert "item 1 written again" in again.output.route_reason
+    regen_prompt = user_prompts(srv)[-1]
+    assert "asked for a new version" in regen_prompt and "<<<PASSAGE 1" in regen_prompt
+    srv.script(("ok", json.dumps({"type": "short", "prompt": "?", "answer": "zebra", "passages": [1]})))
+    with pytest.raises(KnownError, match="left as it was"):
+        library.generation.regenerate_item(first.output.id, 1, engine="openai")
