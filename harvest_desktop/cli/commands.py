@@ -12,6 +12,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "show",
     "remove",
     "generate",
+    "regenerate",
     "outputs",
     "export",
     "ask",

@@ -294,6 +294,14 @@ def test_cli_video_script_runtime_and_ask_with_a_model(tmp_path, monkeypatch, ha
             assert dance in out and "route: openai" in out
             assert run("generate", "video-script", "--engine", "openai", "--runtime", "5", "-o",
                        str(tmp_path / "v2.md"))[0] == 2
+            made_id = library_output(harvest_home)["id"]
+            srv.script(("ok", json.dumps({"duration_s": 9, "narration": dance, "on_screen_text": "Dance!",
+                                          "broll": "close-up", "passages": [1]})))
+            code, out, err = run("regenerate", str(made_id), "--item", "1", "--engine", "openai")
+            assert code == 0, err
+            assert f"#{made_id} is kept" in out and "item 1 written again" in out
+            again = library_output(harvest_home)
+            assert again["id"] != made_id and json.loads(again["content_json"])["scenes"][0]["on_screen_text"] == "Dance!"
     finally:
         keyring.set_keyring(before)
 
