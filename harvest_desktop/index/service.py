@@ -75,6 +75,7 @@ class IndexService:
         self._dirty = False
         self._last_save = 0.0
         self.last_report = ""
+        self._just_embedded: list[int] = []  # chunk ids the last fill embedded
 
     # -- the model identity ---------------------------------------------------------------------
     @property
@@ -153,11 +154,15 @@ class IndexService:
         from harvest_desktop.index.vectors import FLAT_MAX
 
         notes: list[str] = []
+        self._just_embedded = []
         embedded = self._fill_missing_vectors(cancel)
-        if embedded:
-            notes.append(f"embedded {embedded} chunk(s) that had no vector")
         vi = self._vi
         assert vi is not None
+        if embedded:
+            notes.append(f"embedded {embedded} chunk(s) that had no vector")
+            # the index may hold older vectors under those ids: it must hold the ones just stored
+            self._mark_changing()
+            vi.remove(self._just_embedded)
         db_ids = self._db_vector_ids()
         if vi.count == len(db_ids) and np.array_equal(vi.ids(), db_ids):
             if notes:
@@ -256,7 +261,7 @@ class IndexService:
         from harvest_desktop.index.embedder import embed_texts
 
         vecs = embed_texts([r[1] for r in rows], cancel=cancel)
-        self._store_vectors([r[0] for r in rows], vecs)
+        self._just_embedded = self._store_vectors([r[0] for r in rows], vecs)
         return len(rows)
 
     def _store_vectors(self, chunk_ids: Sequence[int], vecs: "np.ndarray") -> list[int]:
