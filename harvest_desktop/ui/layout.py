@@ -15,6 +15,7 @@ def fit_layout(window: QMainWindow) -> None:
     """Collapsible side panes, a scrolling right pane, and View menu toggles to bring them back."""
     splitter = window.splitter
     side = window.side
+    _scroll_wide_pages(side)
     index = splitter.indexOf(side)
     if index >= 0:
         holder = QScrollArea()
@@ -39,6 +40,26 @@ def fit_layout(window: QMainWindow) -> None:
         jobs.setText("Jobs")
         view.addAction(jobs)
     splitter.splitterMoved.connect(lambda *_: _sync_toggles(window))
+
+
+def _scroll_wide_pages(tabs, limit: int = 340) -> None:
+    """A page wider than `limit` (a row of buttons) scrolls inside its tab instead of widening the pane."""
+    for i in range(tabs.count()):
+        page = tabs.widget(i)
+        if page.minimumSizeHint().width() <= limit:
+            continue
+        text, tip = tabs.tabText(i), tabs.tabToolTip(i)
+        holder = QScrollArea()
+        holder.setObjectName(f"{page.objectName() or 'page'}-scroll")
+        holder.setAccessibleName(f"{text} (scrolls)")
+        holder.setFrameShape(QFrame.Shape.NoFrame)
+        holder.setWidgetResizable(True)
+        current = tabs.currentIndex()
+        tabs.removeTab(i)
+        holder.setWidget(page)
+        tabs.insertTab(i, holder, text)
+        tabs.setTabToolTip(i, tip)
+        tabs.setCurrentIndex(current)
 
 
 def _toggle(window: QMainWindow, menu, label: str, shortcut: str, index: int) -> QAction:
@@ -99,3 +120,19 @@ def fit_to_screen(window: QMainWindow, area: QRect | None = None) -> None:
     x = min(max(x, area.x()), area.right() - w - fw + 1)
     y = min(max(y, area.y()), area.bottom() - h - fh + 1)
     window.move(max(x, area.x()), max(y, area.y()))
+    if window.property("restored_splitter") is not True:
+        balance_panes(window, w)
+
+
+def balance_panes(window: QMainWindow, width: int | None = None) -> None:
+    """Share the width: the right pane as wide as its controls need (no sideways scrolling when the
+    screen allows), the sources list a fair column, the previews the rest (and all growth)."""
+    width = width or window.width()
+    splitter = window.splitter
+    side = window.side.minimumSizeHint().width() + 44  # and room for a vertical scroll bar
+    side = max(SIDE_MIN, min(side, int(width * 0.4)))
+    sources = max(220, min(330, int(width * 0.22)))
+    middle = max(200, width - side - sources - 2 * splitter.handleWidth())
+    splitter.setSizes([sources, middle, side])
+    for index, stretch in ((0, 0), (1, 1), (2, 0)):
+        splitter.setStretchFactor(index, stretch)

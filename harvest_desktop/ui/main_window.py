@@ -371,8 +371,8 @@ class MainWindow(QMainWindow):
         if isinstance(state, QByteArray):
             self.restoreState(state)
         splitter = self.ui_state.value("window/splitter")
-        if isinstance(splitter, QByteArray):
-            self.splitter.restoreState(splitter)
+        if isinstance(splitter, QByteArray) and self.splitter.restoreState(splitter):
+            self.setProperty("restored_splitter", True)
 
     def save_state(self) -> None:
         self.ui_state.setValue("window/geometry", self.saveGeometry())

@@ -102,3 +102,60 @@ def test_welcome_and_crash_dialogs_render(qapp, qtbot):
             assert image.save(str(ARTIFACTS / f"{name}-{theme}.png"), "PNG")
             assert _pixels(image).std() > 10
     welcome.done(0)
+
+
+SIZES = ((1024, 768), (1600, 1000))
+
+
+def _shoot_state(qapp, window, name: str) -> None:
+    """The window in one state, at both sizes and in both themes, saved for a person to look at."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    from harvest_desktop.ui.layout import balance_panes
+
+    for width, height in SIZES:
+        window.resize(width, height)
+        balance_panes(window, width)  # as the window shares the room when it opens on a screen this size
+        for theme in ("light", "dark"):
+            apply_theme(qapp, theme)
+            for _ in range(3):
+                qapp.processEvents()
+            image = window.grab().toImage()
+            assert (image.width(), image.height()) == (width, height), (name, image.size())
+            path = ARTIFACTS / f"state-{name}-{width}x{height}-{theme}.png"
+            assert image.save(str(path), "PNG")
+            px = _pixels(image)
+            assert px.std() > 10, f"{path.name} is close to a single colour"
+
+
+def test_main_states_at_two_sizes_in_both_themes(qapp, qtbot, request, docs, tmp_path):
+    """Empty, harvesting a book, a guide with citations, the concept map, export."""
+    from tests.books import make_book, write_pdf
+    from tests.ui.helpers import drop_files, wait_status
+
+    make_app = request.getfixturevalue("make_app")
+    app = make_app()
+    w = app.window
+    w.show()
+    qtbot.waitExposed(w)
+    _shoot_state(qapp, w, "empty")
+
+    pdf = tmp_path / "cell-biology-book.pdf"
+    write_pdf(make_book(pages=30, chapters=3, sections=2), pdf)
+    drop_files(w, [docs / "biology.md", pdf])
+    qtbot.waitUntil(lambda: bool(w.jobs.rows), timeout=20000)
+    qtbot.waitUntil(lambda: any(r.detail.text() for r in w.jobs.rows.values()), timeout=20000)
+    _shoot_state(qapp, w, "harvesting")
+    wait_status(qtbot, w, "biology.md", "ready")
+    wait_status(qtbot, w, pdf.name, "ready", timeout=300000)
+
+    w.generate("study-guide")
+    qtbot.waitUntil(lambda: w.current_output is not None, timeout=60000)
+    _shoot_state(qapp, w, "guide")
+
+    w.find_concepts()
+    qtbot.waitUntil(lambda: w.concepts.data is not None, timeout=60000)
+    w.concepts.table.selectRow(0)
+    _shoot_state(qapp, w, "concept-map")
+
+    w.side.setCurrentWidget(w.export_pane)
+    _shoot_state(qapp, w, "export")

@@ -183,3 +183,39 @@ def test_a_job_row_starts_a_new_rate_for_each_stage(qapp, qloop, qtbot):
     assert row.describe(Progress(0, 1000, "Embedding 0/1,000 chunks")) == "Embedding 0/1,000 chunks"
     clock[0] = 62.0
     assert row.describe(Progress(500, 1000, "Embedding 500/1,000 chunks")).endswith("about 2 s left")
+
+
+def test_concept_map_opens_large_fits_and_highlights_the_selected_concept(make_app, qtbot, docs):
+    app = make_app()
+    w = app.window
+    w.resize(1024, 720)
+    w.show()
+    drop_files(w, [docs / "biology.md"])
+    wait_status(qtbot, w, "biology.md", "ready")
+    w.find_concepts()
+    qtbot.waitUntil(lambda: w.concepts.data is not None, timeout=60000)
+    pane, view = w.concepts, w.concepts.map
+    assert w.tabs.currentWidget() is pane
+    qtbot.wait(50)
+    table_h, map_h = pane.split.sizes()
+    assert map_h > 150 and map_h > table_h, pane.split.sizes()  # not a 50 px strip behind the divider
+    # fit to view: the whole map is inside the viewport
+    shown = view.mapToScene(view.viewport().rect()).boundingRect()
+    assert shown.contains(view.scene().itemsBoundingRect()), (shown, view.scene().itemsBoundingRect())
+    view.zoom_by(2.0)
+    assert not view.fitted
+    pane.fit_button.click()
+    assert view.fitted
+    # the definition column gets more room than the term and the source
+    widths = [pane.table.columnWidth(i) for i in range(3)]
+    assert widths[1] >= max(widths[0], widths[2]), widths
+    # selecting a concept marks its box and its lines
+    term = next(t for t, _d, _c in pane.data.concepts if t in view.boxes)
+    row = [t for t, _d, _c in pane.data.concepts].index(term)
+    pane.table.selectRow(row)
+    assert view.highlighted == term
+    assert view.boxes[term].pen().width() == 3
+    touching = [line for a, b, line in view.lines if term in (a, b)]
+    others = [line for a, b, line in view.lines if term not in (a, b)]
+    assert all(line.pen().width() == 3 for line in touching)
+    assert all(line.pen().width() < 3 for line in others)

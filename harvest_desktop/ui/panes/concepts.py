@@ -54,6 +54,7 @@ class ConceptMapView(QGraphicsView):
         self.boxes: dict[str, Any] = {}  # term -> its box on the map
         self.lines: list[tuple[str, str, Any]] = []  # from, to, line item
         self.highlighted: str | None = None
+        self.fitted = True
         for keys, factor in ((QKeySequence.StandardKey.ZoomIn, 1.25), (QKeySequence.StandardKey.ZoomOut, 0.8),
                              ("Ctrl+=", 1.25)):
             sc = QShortcut(QKeySequence(keys), self)
@@ -64,6 +65,7 @@ class ConceptMapView(QGraphicsView):
         new = min(8.0, max(0.1, self.zoom * factor))
         factor = new / self.zoom
         self.zoom = new
+        self.fitted = False  # the person chose a zoom: resizing keeps it
         self.scale(factor, factor)
 
     def fit(self) -> None:
@@ -74,6 +76,7 @@ class ConceptMapView(QGraphicsView):
         self.resetTransform()
         self.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)
         self.zoom = self.transform().m11()
+        self.fitted = True
         if self.zoom > 1.5:  # a small map is not blown up past readable
             self.resetTransform()
             self.scale(1.5, 1.5)
@@ -106,6 +109,11 @@ class ConceptMapView(QGraphicsView):
         base = self.palette().color(QPalette.ColorRole.Base)
         return QColor((text.red() * 3 + base.red()) // 4, (text.green() * 3 + base.green()) // 4,
                       (text.blue() * 3 + base.blue()) // 4)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().resizeEvent(event)
+        if self.fitted and not self.scene().sceneRect().isEmpty():
+            self.fit()
 
     def wheelEvent(self, event) -> None:  # noqa: N802 (Qt override)
         delta = event.angleDelta().y()
@@ -229,6 +237,7 @@ class ConceptsPane(QWidget):
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)  # the definition gets the room
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Interactive)
         self.table.itemSelectionChanged.connect(self._on_concept_selected)
+        self.table.viewport().installEventFilter(self)  # the definition keeps most of the width
         self.map = ConceptMapView()
         self.fit_button.clicked.connect(self.map.fit)
         fit_key = QShortcut(QKeySequence("Ctrl+0"), self)
@@ -248,8 +257,8 @@ class ConceptsPane(QWidget):
         split.addWidget(self.map)
         self.table.setMinimumHeight(90)
         self.map.setMinimumHeight(160)
-        split.setStretchFactor(0, 2)
-        split.setStretchFactor(1, 3)
+        split.setStretchFactor(0, 1)
+        split.setStretchFactor(1, 2)
         self.split = split
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -280,14 +289,29 @@ class ConceptsPane(QWidget):
                 item = QTableWidgetItem(value)
                 item.setToolTip(value)
                 self.table.setItem(row, col, item)
-        self.table.resizeColumnToContents(0)
-        self.table.setColumnWidth(0, min(self.table.columnWidth(0), 180))
-        self.table.setColumnWidth(2, 110)
-        self.table.resizeRowsToContents()
+        self._share_columns(self.table.viewport().width())
+        total = sum(self.split.sizes())
+        if total > 0:  # the map gets the room: it is what was asked for
+            self.split.setSizes([total // 3, total - total // 3])
         self.map.draw(data)
         self.map.fit()
         self.note.setText(data.note)
         self._enable_export(bool(data.nodes))
+
+    def _share_columns(self, width: int) -> None:
+        """Concept and source take what they need up to a share; the definition gets the rest."""
+        self.table.resizeColumnToContents(0)
+        self.table.setColumnWidth(0, max(70, min(self.table.columnWidth(0), int(width * 0.25))))
+        self.table.setColumnWidth(2, max(90, min(220, int(width * 0.26))))
+        self.table.resizeRowsToContents()
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt override)
+        from PySide6.QtCore import QEvent
+
+        if watched is self.table.viewport() and event.type() == QEvent.Type.Resize and self.table.rowCount():
+            if abs(event.size().width() - event.oldSize().width()) > 8:
+                self._share_columns(event.size().width())
+        return super().eventFilter(watched, event)
 
     def _on_concept_selected(self) -> None:
         rows = self.table.selectionModel().selectedRows()
@@ -299,7 +323,7 @@ class ConceptsPane(QWidget):
         sizes = self.split.sizes()
         if sum(sizes) > 0 and min(sizes) < 60:  # a restored or squeezed divider: give both halves room
             total = sum(sizes)
-            self.split.setSizes([total * 2 // 5, total - total * 2 // 5])
+            self.split.setSizes([total // 3, total - total // 3])
         if self.data is not None:
             self.map.fit()
 

@@ -102,7 +102,9 @@ class SourcesPane(QWidget):
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
         header.setMinimumSectionSize(60)
         self.tree.setColumnWidth(1, 130)
-        self.tree.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.tree.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # names elide instead
+        self.tree.viewport().installEventFilter(self)  # the Status column shrinks with a narrow pane
+        self.tree.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.tree.customContextMenuRequested.connect(self._context_menu)
         # First run: what to do, right where the list will be; it goes once there is something.
@@ -327,6 +329,14 @@ class SourcesPane(QWidget):
         sid = self.selected_id()
         if sid is not None:
             signal.emit(sid)
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt override)
+        from PySide6.QtCore import QEvent
+
+        if watched is self.tree.viewport() and event.type() == QEvent.Type.Resize:
+            width = event.size().width()
+            self.tree.setColumnWidth(1, max(60, min(150, int(width * 0.38))))
+        return super().eventFilter(watched, event)
 
     # -- empty state, drag highlight, context menu ------------------------------------------------
     def set_dragging(self, on: bool) -> None:
