@@ -81,7 +81,9 @@ class SettingsDialog(QDialog):
         self._saved = False
 
         self.tabs = QTabWidget(self)
-        self.tabs.addTab(self._general_tab(), "&General")
+        general = self._general_tab()
+        self.tabs.addTab(general, "&General")
+        self._theme_row(general.layout())  # one setting: a row on General, not a tab of its own
         self.generation_page = self._generation_tab()
         if SHOWN_GENERATION_SETTINGS:
             self.tabs.addTab(self.generation_page, "G&eneration")
@@ -89,9 +91,8 @@ class SettingsDialog(QDialog):
             self.generation_page.hide()
         _describe(self.tabs, "Settings sections",
                   ", ".join(self.tabs.tabText(i).replace("&", "") for i in range(self.tabs.count()))
-                  + ", Harvesting and Appearance")
+                  + " and Harvesting")
         self.tabs.addTab(self._harvesting_tab(), "&Harvesting")
-        self.tabs.addTab(self._appearance_tab(), "&Appearance")
 
         self.error_label = QLabel(self)
         self.error_label.setObjectName("settingsErrors")
@@ -264,15 +265,12 @@ class SettingsDialog(QDialog):
         outer.addLayout(buttons)
         return page
 
-    def _appearance_tab(self) -> QWidget:
-        page = QWidget(self)
-        form = QFormLayout(page)
-        self.theme_combo = QComboBox(page)
+    def _theme_row(self, form: QFormLayout) -> None:
+        self.theme_combo = QComboBox(form.parentWidget())
         for key, label in THEMES:
             self.theme_combo.addItem(label, key)
         _describe(self.theme_combo, "Theme", "Light, dark, or follow the system setting; applied on OK")
         form.addRow("&Theme:", self.theme_combo)
-        return page
 
     # -- values in and out --------------------------------------------------------------------
     def _load_into_widgets(self, s: Settings) -> None:

@@ -94,5 +94,120 @@ def main(count: int = 100, warm: bool = False) -> tuple[float, float]:
     return worst, p99
 
 
-if __name__ == "__main__":
+if __name__ == "__main__" and "--book" not in sys.argv:
     main(int(sys.argv[1]) if len(sys.argv) > 1 else 100)
+
+
+def book(pages: int = 500) -> None:
+    """A `pages`-page PDF harvested through the window while searches run; then Cancel timed twice
+    (while the book is read, while it is embedded). Prints the longest loop stall, each search's
+    time to results, and each cancel's time from the press to the job stopping.
+
+    Run: .venv/bin/python tests/bench/bench_ui_stall.py --book [pages]"""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    os.environ["HARVEST_NO_WELCOME"] = "1"
+    os.environ["HARVEST_HOME"] = tempfile.mkdtemp(prefix="harvest-stall-book-")
+    corpus = Path(tempfile.mkdtemp(prefix="harvest-book-"))
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+    from tests.books import make_book, write_pdf
+
+    t0 = time.perf_counter()
+    for name, seed in (("book-a.pdf", 7), ("book-b.pdf", 11), ("book-c.pdf", 13)):
+        write_pdf(make_book(pages=pages, chapters=10, sections=4, seed=seed), corpus / name)
+    write_corpus(corpus, 3)
+    print(f"made three {pages}-page PDFs in {time.perf_counter() - t0:.0f} s")
+
+    import qasync
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from harvest_desktop.app import HarvestApp, warm_up
+
+    qapp = QApplication.instance() or QApplication([])
+    loop = qasync.QEventLoop(qapp)
+    asyncio.set_event_loop(loop)
+    gaps: list[float] = []
+    searches: list[float] = []
+    cancels: list[tuple[str, float]] = []
+
+    async def wait_idle(app) -> None:
+        await asyncio.sleep(0.3)
+        while app.runner.running("harvest") or app.runner.running("enqueue") or app.runner.running("retry"):
+            await asyncio.sleep(0.05)
+
+    async def timed_cancel(app, stage: str, path: Path) -> None:
+        app.window.add_items([str(path)])
+        while not app.runner.running("harvest"):
+            await asyncio.sleep(0.02)
+        job = app.runner.running("harvest")[0]
+        seen: list[str] = []
+        job.progressed.connect(lambda p: seen.append(p.message))
+        while not any(m.startswith(stage) or f": {stage}" in m for m in seen):
+            await asyncio.sleep(0.02)
+        await asyncio.sleep(1.0)
+        pressed = time.perf_counter()
+        app.window.jobs.rows[id(job)].cancel_button.click()
+        while job.state == "running":
+            await asyncio.sleep(0.005)
+        cancels.append((stage, time.perf_counter() - pressed))
+
+    async def run() -> None:
+        app = HarvestApp(qapp, loop, show_welcome=False, warm=False)
+        app.start()
+        while app.window.library is None or app.runner.running("load"):
+            await asyncio.sleep(0.05)
+        await loop.run_in_executor(None, warm_up)
+        app.window.add_items([str(p) for p in sorted(corpus.glob("*.md"))])
+        await wait_idle(app)
+
+        await timed_cancel(app, "Reading", corpus / "book-b.pdf")
+        await timed_cancel(app, "Embedding", corpus / "book-c.pdf")
+
+        last = [time.perf_counter()]
+
+        def tick() -> None:
+            now = time.perf_counter()
+            gaps.append((now - last[0]) * 1000)
+            last[0] = now
+
+        timer = QTimer()
+        timer.setInterval(10)
+        timer.timeout.connect(tick)
+        started = time.perf_counter()
+        last[0] = started
+        timer.start()
+        app.window.add_items([str(corpus / "book-a.pdf")])
+        await asyncio.sleep(0.3)
+        window = app.window
+        while app.runner.running("harvest") or app.runner.running("enqueue"):
+            asked = time.perf_counter()
+            window.run_search("photosynthesis energy in the cell")
+            await asyncio.sleep(0.01)
+            while window.runner.running("search"):
+                await asyncio.sleep(0.01)
+            searches.append(time.perf_counter() - asked)
+            await asyncio.sleep(2.0)
+        elapsed = time.perf_counter() - started
+        timer.stop()
+        status = {s.name: s.status for s in window.sources.sources.values()}
+        print(f"harvested book-a.pdf ({pages} pages) in {elapsed:.1f} s: {status.get('book-a.pdf')}")
+        await app.aclose()
+
+    with loop:
+        loop.run_until_complete(run())
+    gaps.sort()
+    worst = gaps[-1] if gaps else 0.0
+    p99 = gaps[min(len(gaps) - 1, int(len(gaps) * 0.99))] if gaps else 0.0
+    print(f"loop during the book: ticks {len(gaps)}; p99 gap {p99:.1f} ms; longest stall {worst:.1f} ms; "
+          f"gaps over 50 ms: {sum(1 for g in gaps if g > 50)}")
+    if searches:
+        print(f"searches during the harvest: {len(searches)}; median {statistics.median(searches) * 1000:.0f} ms; "
+              f"longest {max(searches) * 1000:.0f} ms")
+    for stage, took in cancels:
+        print(f"cancel while {stage.lower()}: {took * 1000:.0f} ms from the press to the job stopping")
+    print(f"cpus={os.cpu_count()} (shared with other jobs)")
+
+
+if __name__ == "__main__" and len(sys.argv) > 1 and sys.argv[1] == "--book":
+    book(int(sys.argv[2]) if len(sys.argv) > 2 else 500)
+    sys.exit(0)

@@ -180,8 +180,12 @@ def test_keys_pane_refuses_insecure_store(make_app, qtbot, restore_keyring, tmp_
     pane = app.window.keys
     qtbot.waitUntil(lambda: pane.refreshed >= 1, timeout=10000)
     assert not pane.secure
-    assert "No secure key store" in pane.banner.text()
-    assert "gnome-keyring" in pane.banner.text().lower() or "GNOME Keyring" in pane.banner.text()
+    assert "No secure key store" in pane.banner.text() and "How to fix" in pane.banner.text()
+    assert pane.banner.text().count(". ") <= 1  # one line, not a paragraph of backends
+    shown = []
+    pane.run_dialog = lambda dialog: shown.append(dialog.text()) or 0
+    pane.banner.linkActivated.emit("#fix")
+    assert "gnome-keyring" in shown[0].lower() or "GNOME Keyring" in shown[0]
     assert not any(b.isEnabled() for b in pane.set_buttons.values())
     with pytest.raises(keys.NoSecureStore):
         keys.set_key("openai", "sk-should-never-be-written")

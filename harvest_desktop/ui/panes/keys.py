@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Callable
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QGridLayout, QHBoxLayout, QInputDialog, QLabel, QLineEdit, QPushButton, QVBoxLayout,
                                QWidget)
 
@@ -48,6 +49,10 @@ class KeysPane(QWidget):
         self.banner = QLabel("Checking the system key store…")
         self.banner.setWordWrap(True)
         self.banner.setAccessibleName("Key store status")
+        self.banner.setTextFormat(Qt.TextFormat.RichText)
+        self.banner.linkActivated.connect(lambda _link: self.show_fix())
+        self.help_text = ""
+        self.run_dialog: Callable[[QWidget], int] = lambda dialog: dialog.exec()
         self.status: dict[str, QLabel] = {}
         self.set_buttons: dict[str, QPushButton] = {}
         self.clear_buttons: dict[str, QPushButton] = {}
@@ -135,7 +140,13 @@ class KeysPane(QWidget):
     def _show(self, result) -> None:
         ok, description, state, health, servers = result
         self.secure = ok
-        self.banner.setText(description)
+        self.help_text = "" if ok else description
+        if ok:
+            self.banner.setText(description)
+        else:  # one line, the whole story behind the link
+            first = description.split(". ")[0].split(":")[0].rstrip(".")
+            self.banner.setText(f"{first}: keys cannot be saved on this computer. <a href='#fix'>How to fix</a>")
+        self.banner.setToolTip(description)
         for p in keys.PROVIDERS:
             label = self.status[p.key]
             tail = state.get(p.key, "")
@@ -165,6 +176,15 @@ class KeysPane(QWidget):
         self.servers.setText(("Servers: " + "; ".join(lines)) if lines else
                              "No OpenAI-compatible servers yet (add one with `harvest keys add-endpoint`).")
         self.refreshed += 1
+
+    def show_fix(self) -> None:
+        """The full explanation of the missing key store and what to install, on request."""
+        from PySide6.QtWidgets import QMessageBox
+
+        box = QMessageBox(QMessageBox.Icon.Information, "How to fix the key store", self.help_text, parent=self)
+        box.setAccessibleName("How to fix the key store")
+        self.run_dialog(box)
+        box.deleteLater()
 
     def _ask_server(self) -> None:
         answer = self.ask_server(self)
