@@ -99,6 +99,18 @@ def test_json_schema_refused_then_json_object_with_schema_is_used():
     assert srv.requests[-1]["body"]["response_format"]["schema"] == schema
 
 
+def test_llama_cpp_style_refusal_as_a_500_also_falls_back_to_json_object():
+    schema = {"type": "object", "properties": {"title": {"type": "string"}}}
+    req = GenRequest("blog-post", REQ.messages, 64, json_schema=schema)
+    refusal = ("1 validation error: {'type': 'literal_error', 'loc': ('body', 'response_format', 'type'), "
+               "'msg': \"Input should be 'text' or 'json_object'\", 'input': 'json_schema'}")
+    with Scripted("openai", [("status", 500, refusal), ("ok", '{"title": "y"}')]) as srv:
+        p = CloudProvider("llamacpp", kind="endpoint", api_key=None, base_url=srv.url + "/v1")
+        c = collect(p.stream("smollm2", req), CancelToken())
+        assert c.text == '{"title": "y"}'
+        assert [r["body"]["response_format"]["type"] for r in srv.requests] == ["json_schema", "json_object"]
+
+
 def test_cancel_mid_stream_stops_reading():
     long = " ".join(f"word{i}" for i in range(400))
     with Scripted("openai", [("ok", long)]) as srv:

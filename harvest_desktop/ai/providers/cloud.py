@@ -160,7 +160,10 @@ class CloudProvider:
                 return litellm().completion(**kwargs)
             except Exception as exc:
                 err = self._error(exc)
-                if mode not in ("none", "prompt") and err.kind == "bad_request" and _refuses_format(exc):
+                # Servers refuse a response_format they do not know with 400 or 422, or (llama.cpp's
+                # server) with a 500 whose message names the field: either way, try the next way.
+                if mode not in ("none", "prompt") and err.kind in ("bad_request", "server") \
+                        and _refuses_format(exc):
                     log.info("%s refused response_format %s; trying the next way", self.name, mode)
                     self._json_modes.pop(0)
                     _save_mode(self._modes_key, self._json_modes[0])
