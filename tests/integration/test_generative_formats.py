@@ -370,3 +370,19 @@ def test_one_question_written_again_is_a_new_version_and_the_old_is_kept(env):
     srv.script(("ok", json.dumps({"type": "short", "prompt": "?", "answer": "zebra", "passages": [1]})))
     with pytest.raises(KnownError, match="left as it was"):
         library.generation.regenerate_item(first.output.id, 1, engine="openai")
+
+
+def test_llama_cpp_style_500_for_json_schema_falls_back_too():
+    """llama-cpp-python's server answers response_format json_schema with a 500 validation error."""
+    from harvest_desktop.ai.providers.base import GenRequest
+    from harvest_desktop.ai.providers.cloud import CloudProvider
+
+    schema = {"type": "object", "properties": {"title": {"type": "string"}}, "required": ["title"]}
+    req = GenRequest("briefing", [{"role": "user", "content": "hi"}], 32, json_schema=schema)
+    body = ("1 validation error: {'type': 'literal_error', 'loc': ('body', 'response_format', 'type'), "
+            "'msg': \"Input should be 'text' or 'json_object'\", 'input': 'json_schema'}")
+    with Scripted("openai", [("status", 500, body), ("ok", '{"title": "x"}')]) as srv:
+        p = CloudProvider("llamacpp", kind="endpoint", api_key=None, base_url=srv.url + "/v1")
+        assert p.complete("smollm2", req).text == '{"title": "x"}'
+        formats = [(r["body"].get("response_format") or {}).get("type") for r in srv.requests]
+    assert formats == ["json_schema", "json_object"]
