@@ -219,3 +219,27 @@ def test_concept_map_opens_large_fits_and_highlights_the_selected_concept(make_a
     others = [line for a, b, line in view.lines if term not in (a, b)]
     assert all(line.pen().width() == 3 for line in touching)
     assert all(line.pen().width() < 3 for line in others)
+
+
+def test_search_results_show_the_query_words_in_bold(make_app, qtbot, docs):
+    from harvest_desktop.ui.panes.search import QUERY_ROLE, highlight_html, terms
+
+    assert terms("What is the chloroplast?") == ["chloroplast"]
+    html = highlight_html("Chlorophyll sits in the chloroplast <membrane>.", "chloroplast chlorophyll")
+    assert "<b>Chlorophyll</b>" in html and "<b>chloroplast</b>" in html and "&lt;membrane&gt;" in html
+    app = make_app()
+    w = app.window
+    drop_files(w, [docs / "biology.md"])
+    wait_status(qtbot, w, "biology.md", "ready")
+    w.run_search("chlorophyll light")
+    qtbot.waitUntil(lambda: w.search.results.count() > 0, timeout=20000)
+    item = w.search.results.item(0)
+    assert item.data(QUERY_ROLE) == "chlorophyll light"
+    delegate = w.search.results.itemDelegate()
+    from PySide6.QtWidgets import QStyleOptionViewItem
+
+    option = QStyleOptionViewItem()
+    option.initFrom(w.search.results)
+    doc = delegate._doc(option, w.search.results.model().index(0, 0))
+    assert "<b>" in highlight_html(item.text(), "chlorophyll light") and doc.toPlainText().strip()
+    assert "passage" in w.search.summary.text() and "(s)" not in w.search.summary.text()
