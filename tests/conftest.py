@@ -22,6 +22,17 @@ def harvest_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return home
 
 
+@pytest.fixture(autouse=True)
+def _restore_embedder():
+    """Tests that install the hash embedder (tests/fixtures_acquire/fast_index.py) get it for their
+    own duration only: the index tests after them measure the real model."""
+    from harvest_desktop.index import embedder
+
+    real = embedder.embed_texts
+    yield
+    embedder.embed_texts = real
+
+
 @pytest.fixture
 def library(harvest_home: Path):
     from harvest_desktop.library import Library
