@@ -157,6 +157,7 @@ def quantize_int8(src: Path, out: Path) -> Path:
     """Dynamic int8 quantisation of the MatMul weights (activations quantised per batch at run time)."""
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
+    out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(f".{os.getpid()}.tmp")
     quantize_dynamic(str(src), str(tmp), weight_type=QuantType.QInt8, per_channel=True,
                      op_types_to_quantize=["MatMul"])

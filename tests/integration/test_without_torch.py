@@ -43,7 +43,7 @@ def test_add_search_concepts_generate_without_the_left_out_libraries(tmp_path):
 
     models = tmp_path / "harvest_models"
     build_onnx(embedder.model_dir(), tmp_path / embedder.PREBUILT_NAME)  # what harvest.spec does
-    models.mkdir()
+    # like harvest.spec, into a folder that does not exist yet (a fresh build folder)
     quantize_int8(tmp_path / embedder.PREBUILT_NAME, models / embedder.PREBUILT_INT8_NAME)
     env = dict(os.environ, PYTHONPATH=str(ROOT), HARVEST_HOME=str(tmp_path / "home"), HARVEST_ONNX_DIR=str(models),
                HARVEST_MODEL_CACHE=str(tmp_path / "no-cache"))
