@@ -103,6 +103,14 @@ nav.toc ul{list-style:none;padding-left:0}nav.toc li{margin:.15rem 0}
 """
 
 
+def _screen_css() -> str:
+    """The window's preview: the theme's own text and background colours, not the page's."""
+    import re as _re
+
+    css = _re.sub(r"(?<![-\w])(color|background):#[0-9a-fA-F]{3,6};?", "", _CSS)
+    return css.replace("color:#666", "").replace("color:#2a5db0", "")
+
+
 def _h(text: str) -> str:
     return html.escape(text, quote=True)
 
@@ -126,7 +134,7 @@ def _html_para(p: d.Para, tag: str = "p", href=_ref_href) -> str:
 
 
 def render_html(doc: d.Document, *, cite_href=_ref_href, show_answers: bool = True,
-                answers_href: str = "") -> str:
+                answers_href: str = "", screen_colors: bool = False) -> str:
     """Standalone HTML. The window's preview passes cite_href (citations open the source) and hides
     the answer key behind answers_href until the person asks for it."""
     parts: list[str] = []
@@ -182,7 +190,7 @@ def render_html(doc: d.Document, *, cite_href=_ref_href, show_answers: bool = Tr
     head = (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">'
             f"<meta name=\"generator\" content=\"Harvest\"><title>{_h(doc.title)}</title>"
-            f"<style>{_CSS}</style></head><body>")
+            f"<style>{_screen_css() if screen_colors else _CSS}</style></head><body>")
     top = f"<h1>{_h(doc.title)}</h1>" + (f'<p class="sub">{_h(sub)}</p>' if sub else "")
     nav = f'<nav class="toc"><h2>Contents</h2><ul>{"".join(toc)}</ul></nav>' if len(toc) > 1 else ""
     return head + top + nav + "\n".join(parts) + "</body></html>\n"

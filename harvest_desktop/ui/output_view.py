@@ -52,7 +52,7 @@ class OutputView(QTextBrowser):
         self.references = {r.number: r.citation for r in doc.references}
         bar = self.verticalScrollBar().value()
         self.setHtml(render_html(doc, cite_href=lambda n: f"cite:{n}", show_answers=self.show_answers,
-                                 answers_href="show:answers"))
+                                 answers_href="show:answers", screen_colors=True))
         self.verticalScrollBar().setValue(bar)
         self._fit_width()
 

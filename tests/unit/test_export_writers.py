@@ -335,3 +335,17 @@ def test_every_kind_is_written_by_every_document_writer(tmp_path, ext):
         if ext == ".pdf":
             text, _ = pdf_text(path)
             assert c.title in text
+
+
+def test_window_preview_html_leaves_colours_to_the_theme():
+    from harvest_desktop.export import output_content, output_meta
+    from harvest_desktop.export.docmodel import build_document
+    from harvest_desktop.export.text_writers import render_html
+
+    out = stored(quiz(4))
+    doc = build_document(output_content(out), output_meta(out))
+    page = render_html(doc)
+    screen = render_html(doc, cite_href=lambda n: f"cite:{n}", show_answers=False, answers_href="show:answers",
+                         screen_colors=True)
+    assert "background:#fff" in page and "background:#fff" not in screen and "#1d1d1f" not in screen
+    assert 'href="cite:1"' in screen and 'href="show:answers"' in screen and "Answer key" in screen
