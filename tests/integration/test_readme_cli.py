@@ -92,6 +92,11 @@ def _check(args: list[str], res: subprocess.CompletedProcess, work: Path, site: 
         if "--source" in args:  # source 2 is lecture.pdf: volcanoes only
             body = target.read_text(encoding="utf-8").lower()
             assert "volcano" in body and "photosynthesis" not in body
+    elif args == ["outputs"]:
+        assert re.search(r"^#1\tstudy-guide\t", out, re.M) and ".apkg" in out  # the quiz can be a deck
+    elif args[:1] == ["export"]:
+        target = work / args[args.index("-o") + 1]
+        assert target.read_bytes()[:2] == b"PK" and str(target.name) in out  # a .docx is a zip
     elif args[:1] == ["ask"]:
         assert out.startswith("- A chloroplast is an organelle") and "[Photosynthesis" in out  # notes.md, cited
     elif args[:1] == ["concepts"] and "--map" in args:
