@@ -13,7 +13,7 @@ from pathlib import Path
 
 import keyring
 import pytest
-from keyring.backend import KeyringBackend
+from tests.ai_helpers import MemoryKeyring
 
 from harvest_desktop.core.errors import FetchError, KnownError
 from harvest_desktop.net import RetryPolicy
@@ -25,29 +25,6 @@ from tests.sync_support import (PostgresCluster, ServerProcess, make_token, open
                                 revoke_token)
 
 FAST_RETRY = RetryPolicy(max_retries=2, base_s=0.2, cap_s=1.0, max_wait_s=10)
-
-
-class MemoryKeyring(KeyringBackend):
-    """A key store that lives in this process's memory (the sync token's home in these tests)."""
-
-    priority = 1
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.store: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service, username):
-        return self.store.get((service, username))
-
-    def set_password(self, service, username, password):
-        self.store[(service, username)] = password
-
-    def delete_password(self, service, username):
-        from keyring.errors import PasswordDeleteError
-
-        if (service, username) not in self.store:
-            raise PasswordDeleteError("not set")
-        del self.store[(service, username)]
 
 
 @pytest.fixture(autouse=True)

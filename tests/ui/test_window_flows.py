@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import keyring
 import pytest
-from keyring.backend import KeyringBackend
+from tests.ai_helpers import trusted_memory_keyring
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QAbstractButton, QAbstractItemView, QAbstractSpinBox, QComboBox, QGraphicsView, QHeaderView,
                                QLineEdit, QPlainTextEdit, QTabWidget, QTextEdit, QWidget)
@@ -97,29 +97,6 @@ def test_cancel_generate_with_escape(make_app, docs, qtbot):
     assert w.formats.generate_button.isEnabled()
 
 
-class MemoryKeyring(KeyringBackend):
-    """A secure-enough stand-in for the system store: lives in memory, never on disk."""
-
-    priority = 1
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.store: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service, username):
-        return self.store.get((service, username))
-
-    def set_password(self, service, username, password):
-        self.store[(service, username)] = password
-
-    def delete_password(self, service, username):
-        from keyring.errors import PasswordDeleteError
-
-        if (service, username) not in self.store:
-            raise PasswordDeleteError("not set")
-        del self.store[(service, username)]
-
-
 @pytest.fixture
 def restore_keyring():
     before = keyring.get_keyring()
@@ -134,13 +111,8 @@ def _all_text(widget: QWidget) -> str:
 
 
 def test_keys_pane_with_secure_store(make_app, qtbot, restore_keyring, monkeypatch):
-    from harvest_desktop.ai import keys
-
-    backend = MemoryKeyring()
     # Only stores on the allow-list are used; this in-memory stand-in is added for the test.
-    monkeypatch.setattr(keys, "TRUSTED_BACKENDS",
-                        keys.TRUSTED_BACKENDS | {f"{MemoryKeyring.__module__}:{MemoryKeyring.__name__}"})
-    keyring.set_keyring(backend)
+    backend = trusted_memory_keyring(monkeypatch)
     app = make_app()
     pane = app.window.keys
     qtbot.waitUntil(lambda: pane.refreshed >= 1, timeout=10000)
