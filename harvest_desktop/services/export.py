@@ -28,13 +28,21 @@ class ExportService:
         return self._generation.outputs()
 
     def preview_png(self, output_id: int, width: int = 600) -> bytes:
-        """The first content page of the output's PDF as a PNG (pypdfium2), for the Export pane."""
-        from harvest_desktop.export import render
+        """The PDF's first page (its title page) as a PNG (pypdfium2), for the Export pane.
+
+        Only the title page is laid out: it depends on the title, date and sources alone, so the
+        body (two platypus passes over a whole book's guide) is not rendered for a preview."""
+        import dataclasses
+
+        from harvest_desktop.export import output_content, output_meta
+        from harvest_desktop.export.docmodel import build_document
+        from harvest_desktop.export.pdf import render_pdf
 
         out = self._generation.output(output_id)
         if out is None:
             raise BadInput(f"there is no generated output #{output_id}")
-        return first_page_png(render(out, ".pdf"), width)
+        doc = build_document(output_content(out), output_meta(out))
+        return first_page_png(render_pdf(dataclasses.replace(doc, blocks=[], references=[])), width)
 
     def write_all(self, folder: str | Path, *, output_ids=None, types=None, overwrite: bool = False,
                   cancel=None, progress=None):
