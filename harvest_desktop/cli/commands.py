@@ -13,6 +13,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "remove",
     "generate",
     "regenerate",
+    "versions",
     "outputs",
     "export",
     "ask",

@@ -126,14 +126,13 @@ class GenerationService:
     def regenerate_item(self, output_id: int, index: int, *, engine: str = "auto", prefer: str | None = None,
                         cancel: CancelToken = NEVER, progress: ProgressFn = no_progress, on_text=None,
                         **options) -> Generated:
-        """Write one question, card, point or scene of a stored output again (index from 0), with a model.
-        The result is a new output (a new version); the one it came from is kept unchanged."""
+        """Write one item of a stored output again with a model (index from 0 in `items(output_id)`:
+        a question, card, point, scene, FAQ entry, study-guide part or blog-post section). The result
+        is the output's new version; every earlier version is kept (`versions`)."""
         from harvest_desktop.formats import registry
         from harvest_desktop.services import routing as compose
 
-        old = self._outputs.get(output_id)
-        if old is None:
-            raise KnownError(f"there is no output #{output_id}", hint="see `harvest list --outputs`")
+        old = self._existing(output_id)
         spec = registry.get_format(old.format)
         ids = json.loads(old.source_ids or "[]") or None
         _chunks, passages, _a, _meta = self._generation_input(ids, cancel)
@@ -142,12 +141,86 @@ class GenerationService:
         result = compose.regenerate_item(self.gateway(), spec, passages, json.loads(old.content_json or "{}"),
                                          index, ai, cancel=cancel, progress=progress, on_text=on_text)
         cancel.check()
-        out = m.Output(format=spec.key, title=result.title, engine=result.engine, route_reason=result.route_reason,
-                       created_at=now_iso(), content_json=json.dumps(result.content), markdown=result.markdown,
-                       source_ids=old.source_ids)
-        self._outputs.add(out)
-        assert out.id is not None
-        return Generated(out, self._ctx.publish(Changes(outputs_added={out.id}, usage=True)))
+        label = compose.item_labels(spec.key, json.loads(old.content_json or "{}"))[index].split(":")[0]
+        return self._new_version(output_id, {"title": result.title, "engine": result.engine,
+                                             "route_reason": result.route_reason,
+                                             "content_json": json.dumps(result.content),
+                                             "markdown": result.markdown},
+                                 f"{label} written again", usage=True)
+
+    def items(self, output_id: int) -> list[str]:
+        """The items of an output that can be written again one by one, labelled as the person sees them."""
+        from harvest_desktop.services import routing as compose
+
+        out = self._existing(output_id)
+        return compose.item_labels(out.format, json.loads(out.content_json or "{}"))
+
+    # -- versions and edits ------------------------------------------------------------------------
+    def versions(self, output_id: int) -> list[m.OutputVersion]:
+        """Every version of the output, oldest first; the last one is current."""
+        self._existing(output_id)
+        return self._outputs.versions(output_id)
+
+    def edit_fields(self, output_id: int):  # -> list[formats.editing.EditField]
+        """The texts of the output a person may change, in reading order."""
+        from harvest_desktop.formats import editing
+
+        return editing.fields(json.loads(self._existing(output_id).content_json or "{}"))
+
+    def edit(self, output_id: int, edits: dict) -> Generated:
+        """The person's changes ({field path: new text}, paths from `edit_fields`) made on the structured
+        content, which every exporter reads, and stored as a new version (the old one kept)."""
+        from harvest_desktop.formats import editing
+
+        out = self._existing(output_id)
+        content, changed = editing.apply(json.loads(out.content_json or "{}"), edits)
+        if not changed:
+            return Generated(out)
+        n = "1 text" if changed == 1 else f"{changed} texts"
+        return self._new_version(output_id, {"title": str(content.get("title") or out.title),
+                                             "content_json": json.dumps(content),
+                                             "markdown": self._markdown(out.format, content, out.markdown)},
+                                 f"edited by you ({n})")
+
+    def restore(self, output_id: int, number: int) -> Generated:
+        """Make an earlier version current again, as a new version (nothing is lost, not even the one
+        it replaces)."""
+        versions = self.versions(output_id)
+        found = next((v for v in versions if v.number == number), None)
+        if found is None:
+            raise KnownError(f"output #{output_id} has no version {number}",
+                             hint=f"it has versions 1 to {versions[-1].number}" if versions else None)
+        if found is versions[-1]:
+            return Generated(self._existing(output_id))
+        return self._new_version(output_id, {"title": found.title, "engine": found.engine,
+                                             "route_reason": found.route_reason,
+                                             "content_json": found.content_json, "markdown": found.markdown},
+                                 f"version {number} restored")
+
+    def _existing(self, output_id: int) -> m.Output:
+        out = self._outputs.get(output_id)
+        if out is None:
+            raise KnownError(f"there is no output #{output_id}", hint="see `harvest outputs`")
+        return out
+
+    def _new_version(self, output_id: int, fields: dict, note: str, usage: bool = False) -> Generated:
+        made = self._outputs.new_version(output_id, fields, note, at=now_iso())
+        if made is None:
+            raise KnownError(f"output #{output_id} was removed meanwhile", hint="see `harvest outputs`")
+        out, _version = made
+        return Generated(out, self._ctx.publish(Changes(outputs_changed={output_id}, usage=usage)))
+
+    @staticmethod
+    def _markdown(fmt: str, content: dict, fallback: str) -> str:
+        """The Markdown of edited content, written the way the format writes it."""
+        from harvest_desktop.formats.generative import format_for
+        from harvest_desktop.formats.generative.base import GenOptions
+        from harvest_desktop.formats.schema import content_from_dict
+
+        maker = format_for(fmt, GenOptions())
+        if maker is None:
+            return fallback
+        return maker.markdown(content_from_dict({**content, "kind": content.get("kind") or fmt}))
 
     def gen_options(self, options: dict):  # -> formats.generative.base.GenOptions
         """What a model is asked to write: the CLI's/window's choices, the output language from settings."""

@@ -70,12 +70,15 @@ def estimate_request(fmt, spec, passages: Sequence[Passage], opts: Options) -> G
     from harvest_desktop.formats.generative.base import material
 
     passages = _for_format(fmt, passages)
-    calls = fmt.calls_for_estimate(material(passages, fmt.opts.context))
-    messages = [m for c in calls for m in c.messages]
-    req = GenRequest(spec.key, messages, sum(c.max_tokens for c in calls), json_schema=fmt.schema,
+    mat = material(passages, fmt.opts.context)
+    calls = fmt.calls_for_estimate(mat)
+    extra, repairs, rewrites = fmt.upper_bound_calls(mat, calls)
+    messages = [m for c in calls + extra for m in c.messages]
+    req = GenRequest(spec.key, messages, sum(c.max_tokens for c in calls + extra), json_schema=fmt.schema,
                      source_ids=tuple(sorted({p.source_id for p in passages})), query=fmt.query("estimate"),
                      fresh=opts.fresh)
     req.calls = len(calls)  # type: ignore[attr-defined]
+    req.repairs, req.rewrites = repairs, rewrites  # type: ignore[attr-defined]
     return req
 
 
@@ -140,6 +143,9 @@ def plan_route(gateway, spec, passages: Sequence[Passage], opts: Options):
     calls = getattr(req, "calls", 1)
     if calls > 1:
         plan.reason += f"; {calls} calls (the material is longer than one call: written part by part)"
+    if plan.primary.kind != "builtin" and hasattr(req, "repairs"):
+        plan.reason += (f"; the estimate is an upper bound: it counts a repair for every call ({req.repairs}) and "
+                        f"a rewrite for every item asked for ({req.rewrites}), as if each were needed")
     return plan
 
 
@@ -206,11 +212,23 @@ def _asker(gateway, plan, spec, passages, opts: Options, cancel: CancelToken, pr
         if on_text is not None:
             on_text(text)
 
+    # A preview that keeps each call apart (formats.generative.preview.StreamText) is told when a call
+    # starts and when its answer is asked for again; a plain callable just gets the pieces.
+    begin = getattr(on_text, "begin", None)
+    restart = getattr(on_text, "restart", None)
+
+    def restarted(msg: str) -> None:
+        if restart is not None:
+            restart()
+        progress(Progress(0, None, msg))
+
     def ask(call) -> str:
         cancel.check()
         progress(Progress(0, None, f"Writing with {spent['label']}: {call.name}"))
+        if begin is not None:
+            begin(call.name)
         res = gateway.run(plan, _request(call, passages, spec.key, opts.fresh), cancel=cancel, on_text=show,
-                          on_restart=lambda msg: progress(Progress(0, None, msg)))
+                          on_restart=restarted)
         if res.builtin:
             raise _FellBack(res.reason)
         spent["calls"] += 1
@@ -237,45 +255,62 @@ def _spent_line(plan, spent) -> str:
             + (f" | {'; '.join(spent['lines'])}" if spent["lines"] else ""))
 
 
-ITEM_LISTS = {"quiz": "questions", "flashcards": "cards", "briefing": "points", "video-script": "scenes"}
+def item_labels(fmt_key: str, content: Mapping[str, Any]) -> list[str]:
+    """The items of stored content a model can write again one by one ("Question 3", "Part 2: Ants")."""
+    from harvest_desktop.formats.generative import format_for
+    from harvest_desktop.formats.generative.base import GenOptions
+    from harvest_desktop.formats.schema import content_from_dict
+
+    fmt = format_for(fmt_key, GenOptions())
+    if fmt is None:
+        return []
+    return [u.label for u in fmt.units(content_from_dict({"kind": fmt_key, **dict(content)}))]
+
+
+REQUESTED = "the person asked for a new version of this item"
 
 
 def regenerate_item(gateway, spec, passages: Sequence[Passage], content: Mapping[str, Any], index: int,
                     opts: Options, *, cancel: CancelToken = NEVER, progress: ProgressFn = no_progress,
                     on_text: Callable[[str], None] | None = None):
-    """A new version of one question, card, point or scene of a stored output (the rest kept as is),
-    written from the passages it cites and checked like the first; a FormatResult for the new version."""
+    """A new version of one item of a stored output (a question, card, point, scene, FAQ entry,
+    study-guide part, blog-post section, hook or conclusion; the rest kept as is), written from the
+    passages it cites and checked like the first; a FormatResult for the new version."""
     from harvest_desktop.formats.generative.base import THRESHOLD, material
     from harvest_desktop.formats.grounding import validate
     from harvest_desktop.formats.registry import FormatResult
-    from harvest_desktop.formats.schema import content_from_dict
+    from harvest_desktop.formats.schema import Claim, Flashcard, QuizQuestion, Scene, content_from_dict
 
-    attr = ITEM_LISTS.get(spec.key)
-    if attr is None:
-        raise KnownError(f"one part of a {spec.label.lower()} cannot be written again on its own yet",
-                         hint="make the whole output again (every version is kept)")
     fmt = model_format(spec, opts)
-    obj = content_from_dict(dict(content))
-    items = getattr(obj, attr)
-    if not 0 <= index < len(items):
-        raise KnownError(f"the {spec.label.lower()} has no item {index + 1} (it has {len(items)})")
+    obj = content_from_dict({"kind": spec.key, **dict(content)})
+    units = fmt.units(obj) if fmt is not None else []
+    if not units:
+        raise KnownError(f"this {spec.label.lower()} has no item that can be written again on its own",
+                         hint="make the whole output again (every version is kept)")
+    if not 0 <= index < len(units):
+        raise KnownError(f"the {spec.label.lower()} has no item {index + 1} (it has {len(units)}: "
+                         f"{', '.join(u.label.split(':')[0] for u in units[:8])}{'…' if len(units) > 8 else ''})")
+    unit = units[index]
     plan = plan_route(gateway, spec, passages, opts)
     if plan.primary.kind == "builtin":
         raise KnownError("writing one item again needs a model", hint="choose a model engine")
     mat = material(_for_format(fmt, passages), fmt.opts.context)
     spent, ask = _asker(gateway, plan, spec, passages, opts, cancel, progress, on_text)
-    regenerate = fmt._regenerator(ask, mat, cancel)
     try:
-        new = regenerate(items[index], "the person asked for a new version of this item")
+        if isinstance(unit.item, (Claim, QuizQuestion, Flashcard, Scene)):
+            new = fmt._regenerator(ask, mat, cancel)(unit.item, REQUESTED)
+        else:
+            new = fmt.rewrite(ask, mat, unit, cancel)
     except _FellBack as fb:
         raise KnownError(f"every model route failed ({fb.reason})") from None
     if new is None:
-        raise KnownError("the model's new version did not rest on the sources; the item was left as it was",
-                         hint="try again, or choose a larger model")
-    items[index] = new
+        raise KnownError(f"the model's new version of {unit.label.split(':')[0].lower()} did not rest on the "
+                         "sources; the item was left as it was", hint="try again, or choose a larger model")
+    unit.put(new)
     validate(obj, mat.by_chunk, threshold=THRESHOLD)
     return FormatResult(title=fmt.title(obj), content=obj.to_dict(), markdown=fmt.markdown(obj),
-                        engine=spent["label"], route_reason=f"item {index + 1} written again | " + _spent_line(plan, spent))
+                        engine=spent["label"],
+                        route_reason=f"{unit.label.split(':')[0]} written again | " + _spent_line(plan, spent))
 
 
 def _builtin(gateway, spec, passages, opts, run_builtin, plan=None):

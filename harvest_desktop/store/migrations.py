@@ -224,6 +224,24 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX ix_ai_usage_at ON ai_usage(at);
     """,
+    # 7 -> 8: versions of an output. The output row always holds the current version (exporters and
+    # sync read it); an edit, a restore or an item written again first keeps the row as it was here,
+    # then adds the new version, so every version stays. An output never changed has no rows here.
+    """
+    CREATE TABLE output_version (
+        id INTEGER PRIMARY KEY,
+        output_id INTEGER NOT NULL REFERENCES output(id) ON DELETE CASCADE,
+        number INTEGER NOT NULL,
+        title TEXT NOT NULL DEFAULT '',
+        engine TEXT NOT NULL DEFAULT '',
+        route_reason TEXT NOT NULL DEFAULT '',
+        created_at TEXT NOT NULL DEFAULT '',
+        content_json TEXT NOT NULL DEFAULT '{}',
+        markdown TEXT NOT NULL DEFAULT '',
+        note TEXT NOT NULL DEFAULT '',
+        UNIQUE (output_id, number)
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -86,6 +86,23 @@ class Output(SQLModel, table=True):
     source_ids: str = "[]"
 
 
+class OutputVersion(SQLModel, table=True):
+    """One kept version of an output (made, edited, an item written again, restored)."""
+
+    __tablename__ = "output_version"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    output_id: int = Field(foreign_key="output.id")
+    number: int
+    title: str = ""
+    engine: str = ""
+    route_reason: str = ""
+    created_at: str = ""
+    content_json: str = "{}"
+    markdown: str = ""
+    note: str = ""  # how it came to be: "made", "edited by you", "item 3 written again", "restored version 1"
+
+
 class IndexState(SQLModel, table=True):
     """Small key/value facts about the derived FAISS index (e.g. the token of the saved file)."""
 

@@ -193,3 +193,53 @@ class OutputRepository:
             s.add(out)
             s.flush()
         return out
+
+    # -- versions -------------------------------------------------------------------------------
+    _FIELDS = ("title", "engine", "route_reason", "created_at", "content_json", "markdown")
+
+    def versions(self, output_id: int) -> list[m.OutputVersion]:
+        """Every version, oldest first; the last is the output as it is now (numbered after the kept
+        ones when it was changed elsewhere, e.g. by a sync, since the last version was kept)."""
+        with self.db.read() as s:
+            out = s.get(m.Output, output_id)
+            if out is None:
+                return []
+            kept = list(s.exec(select(m.OutputVersion).where(m.OutputVersion.output_id == output_id)
+                               .order_by(col(m.OutputVersion.number))).all())
+        if not kept or not _same(kept[-1], out):
+            kept.append(_as_version(out, (kept[-1].number + 1) if kept else 1, "made" if not kept else "changed"))
+        return kept
+
+    def new_version(self, output_id: int, fields: dict, note: str, at: str = "") -> tuple[m.Output, m.OutputVersion] | None:
+        """Keep the output as it is (if not kept yet), then make `fields` its current version; one
+        transaction. None when there is no such output."""
+        with self.db.write() as s:
+            out = s.get(m.Output, output_id)
+            if out is None:
+                return None
+            kept = list(s.exec(select(m.OutputVersion).where(m.OutputVersion.output_id == output_id)
+                               .order_by(col(m.OutputVersion.number))).all())
+            number = kept[-1].number if kept else 0
+            if not kept or not _same(kept[-1], out):
+                number += 1
+                s.add(_as_version(out, number, "made" if not kept else "changed"))
+            for name in self._FIELDS:
+                if name in fields:
+                    setattr(out, name, fields[name])
+            version = _as_version(out, number + 1, note)
+            version.created_at = at or out.created_at
+            s.add(out)
+            s.add(version)
+            s.flush()
+        return out, version
+
+
+def _same(v: m.OutputVersion, out: m.Output) -> bool:
+    return v.content_json == out.content_json and v.title == out.title and v.markdown == out.markdown
+
+
+def _as_version(out: m.Output, number: int, note: str) -> m.OutputVersion:
+    assert out.id is not None
+    return m.OutputVersion(output_id=out.id, number=number, title=out.title, engine=out.engine,
+                           route_reason=out.route_reason, created_at=out.created_at,
+                           content_json=out.content_json, markdown=out.markdown, note=note)

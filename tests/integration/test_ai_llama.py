@@ -89,8 +89,9 @@ def test_blog_post_through_smollm2_on_llama_cpp(llama_server, library, tmp_path,
           f"the server's prompt evaluation), {len(stamps)} pieces, whole post {total:.1f} s; route: "
           f"{result.route_reason}")
     print(result.markdown[:1500])
-    prov = gw.provider_for(routing.plan_route(gw, spec, passages, routing.Options(engine="llamacpp")).primary)
-    print(f"structured output mode the server accepted: {prov._json_modes[0]}")
+    route = routing.plan_route(gw, spec, passages, routing.Options(engine="llamacpp")).primary
+    prov = gw.provider_for(route)
+    print(f"structured output mode the server accepted: {prov._json_modes(route.model)[0]}")
     assert result.content["kind"] == "blog-post" and result.title
     assert result.content["sections"] and result.content["sections"][0]["paragraphs"]
     assert len(stamps) > 3  # it streamed

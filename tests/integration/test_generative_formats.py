@@ -299,9 +299,21 @@ def test_cli_video_script_runtime_and_ask_with_a_model(tmp_path, monkeypatch, ha
                                           "broll": "close-up", "passages": [1]})))
             code, out, err = run("regenerate", str(made_id), "--item", "1", "--engine", "openai")
             assert code == 0, err
-            assert f"#{made_id} is kept" in out and "item 1 written again" in out
+            assert "version 2: Scene 1 written again (version 1 is kept" in out
             again = library_output(harvest_home)
-            assert again["id"] != made_id and json.loads(again["content_json"])["scenes"][0]["on_screen_text"] == "Dance!"
+            assert again["id"] == made_id and json.loads(again["content_json"])["scenes"][0]["on_screen_text"] == "Dance!"
+            code, out, err = run("versions", str(made_id))
+            assert code == 0, err
+            lines = out.splitlines()
+            assert lines[0].startswith("1\t") and "\tmade\t" in lines[0]
+            assert lines[1].startswith("2\t") and "Scene 1 written again" in lines[1] and lines[1].endswith("(current)")
+            code, out, err = run("versions", str(made_id), "--restore", "1")
+            assert code == 0, err
+            assert out.splitlines()[-1].startswith("3\t") and "version 1 restored" in out
+            restored = json.loads(library_output(harvest_home)["content_json"])
+            assert restored["scenes"][0]["on_screen_text"] == "The dance"  # the first version's words, current again
+            code, out, err = run("regenerate", str(made_id))
+            assert code == 0 and out.splitlines()[0] == "1\tScene 1", out
     finally:
         keyring.set_keyring(before)
 
@@ -362,14 +374,39 @@ def test_one_question_written_again_is_a_new_version_and_the_old_is_kept(env):
     again = library.generation.regenerate_item(first.output.id, 0, engine="openai")
     old = content_from_dict(json.loads(library.generation.output(first.output.id).content_json))
     new = content_from_dict(json.loads(again.output.content_json))
-    assert again.output.id != first.output.id and old.questions[0].answer == w1  # the old version is kept
-    assert new.questions[0].explanation == "Said again, differently." and new.questions[1].answer == w2
-    assert "item 1 written again" in again.output.route_reason
+    assert again.output.id == first.output.id and new.questions[0].explanation == "Said again, differently."
+    assert new.questions[1].answer == w2
+    versions = library.generation.versions(first.output.id)
+    assert [v.note for v in versions] == ["made", "Question 1 written again"]
+    kept = content_from_dict(json.loads(versions[0].content_json))
+    assert kept.questions[0].explanation == "From the passage." and kept.questions[0].answer == w1  # the old is kept
+    assert old.questions[0].explanation == "Said again, differently."  # the output now holds the new version
+    assert "Question 1 written again" in again.output.route_reason
     regen_prompt = user_prompts(srv)[-1]
     assert "asked for a new version" in regen_prompt and "<<<PASSAGE 1" in regen_prompt
     srv.script(("ok", json.dumps({"type": "short", "prompt": "?", "answer": "zebra", "passages": [1]})))
     with pytest.raises(KnownError, match="left as it was"):
         library.generation.regenerate_item(first.output.id, 1, engine="openai")
+    assert len(library.generation.versions(first.output.id)) == 2  # a failed rewrite keeps no version
+
+
+def test_the_structured_output_mode_is_remembered_per_model_not_per_server():
+    from harvest_desktop.ai.providers.base import GenRequest
+    from harvest_desktop.ai.providers.cloud import CloudProvider
+
+    schema = {"type": "object", "properties": {"title": {"type": "string"}}, "required": ["title"]}
+    req = GenRequest("briefing", [{"role": "user", "content": "hi"}], 32, json_schema=schema)
+    with Scripted("openai", [("status", 400, "response_format json_schema is not supported"),
+                             ("ok", '{"title": "x"}')]) as srv:
+        CloudProvider("lab", kind="endpoint", api_key=None, base_url=srv.url + "/v1").complete("small", req)
+        # The same server's bigger model takes json_schema: asked so, not in the small one's way.
+        again = CloudProvider("lab", kind="endpoint", api_key=None, base_url=srv.url + "/v1")
+        again.complete("big", req)
+        again.complete("small", req)
+        formats = [(r["body"].get("response_format") or {}).get("type") for r in srv.requests]
+        models = [r["body"].get("model") for r in srv.requests]
+    assert list(zip(models, formats)) == [("small", "json_schema"), ("small", "json_object"),
+                                          ("big", "json_schema"), ("small", "json_object")]
 
 
 def test_llama_cpp_style_500_for_json_schema_falls_back_too():
@@ -386,3 +423,26 @@ def test_llama_cpp_style_500_for_json_schema_falls_back_too():
         assert p.complete("smollm2", req).text == '{"title": "x"}'
         formats = [(r["body"].get("response_format") or {}).get("type") for r in srv.requests]
     assert formats == ["json_schema", "json_object"]
+
+
+def test_the_estimate_is_an_upper_bound_covering_repairs_and_rewrites(env, monkeypatch):
+    library, srv = env
+    from harvest_desktop.formats.generative import base
+    from harvest_desktop.services import routing
+
+    monkeypatch.setattr(base, "CONTEXT_CHARS", 200)
+    monkeypatch.setattr(routing, "context_chars", lambda route: 200)
+    ps = numbered(library)
+    parts = len(base.material(ps, 200).parts)
+    plan = library.generation.route("briefing", engine="openai", count=parts)
+    assert f"a repair for every call ({parts})" in plan.reason and f"every item asked for ({parts})" in plan.reason
+    assert "upper bound" in plan.line()
+    # Every call once, each repaired once, each item asked for written again once: all in the figure.
+    assert plan.primary.estimate.max_tokens_out == 1200 * parts * 2 + 600 * parts
+    # The worst run: every part's answer malformed then repaired, every point far from its passage.
+    far = json.dumps({"title": "B", "points": [{"text": "Quantum chromodynamics binds quarks.", "passages": [1]}]})
+    srv.script(*([("ok", "not json"), ("ok", far)] * parts + [("ok", json.dumps(
+        {"text": "Gluons again.", "passages": [1]}))] * parts))
+    made = gen(library, "briefing", count=parts)
+    assert len(srv.requests) == parts * 3  # no more calls than the estimate counted
+    assert made.output.engine.startswith("openai")

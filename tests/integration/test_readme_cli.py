@@ -94,6 +94,8 @@ def _check(args: list[str], res: subprocess.CompletedProcess, work: Path, site: 
             assert "volcano" in body and "photosynthesis" not in body
     elif args == ["outputs"]:
         assert re.search(r"^#1\tstudy-guide\t", out, re.M) and ".apkg" in out  # the quiz can be a deck
+    elif args[:1] == ["versions"]:
+        assert re.match(r"1\t.*\tmade\t.*\(current\)$", out.strip()), out  # never changed: one version
     elif args[:1] == ["export"]:
         target = work / args[args.index("-o") + 1]
         assert target.read_bytes()[:2] == b"PK" and str(target.name) in out  # a .docx is a zip

@@ -65,17 +65,24 @@ class CloudProvider:
         self.base_url = base_url or os.environ.get(BASE_URL_ENV.get(kind, ""), "") or None
         self.timeouts = timeouts
         self.local = bool(self.base_url) and http.is_loopback(self.base_url or "")
-        # Structured-output modes this server accepts, learnt on refusal (servers differ) and
-        # remembered in the data folder, so the next run does not ask in a way it refused.
-        self._json_modes = ["json_schema", "json_object", "prompt"] if kind in ("openai", "endpoint", "gemini") \
-            else ["prompt"]
-        learnt = _load_modes().get(self._modes_key)
-        if learnt in self._json_modes:
-            self._json_modes = self._json_modes[self._json_modes.index(learnt):]
+        # Structured-output modes each model of this server accepts, learnt on refusal (servers, and
+        # models on one server, differ) and remembered in the data folder per server and model, so
+        # the next run does not ask in a way that model refused, nor a new model in its neighbour's way.
+        self._modes: dict[str, list[str]] = {}
 
-    @property
-    def _modes_key(self) -> str:
-        return f"{self.name}|{self.base_url or ''}"
+    def _modes_key(self, model: str) -> str:
+        return f"{self.name}|{self.base_url or ''}|{model}"
+
+    def _json_modes(self, model: str) -> list[str]:
+        modes = self._modes.get(model)
+        if modes is None:
+            modes = ["json_schema", "json_object", "prompt"] if self.kind in ("openai", "endpoint", "gemini") \
+                else ["prompt"]
+            learnt = _load_modes().get(self._modes_key(model))
+            if learnt in modes:
+                modes = modes[modes.index(learnt):]
+            self._modes[model] = modes
+        return modes
 
     def __repr__(self) -> str:  # never shows the key
         return f"CloudProvider({self.name!r}, base_url={self.base_url!r})"
@@ -154,7 +161,8 @@ class CloudProvider:
     # -- the call ----------------------------------------------------------------------------
     def _call(self, model: str, req: GenRequest, *, stream: bool):
         while True:
-            mode = self._json_modes[0] if req.json_schema else "none"
+            modes = self._json_modes(model)
+            mode = modes[0] if req.json_schema else "none"
             kwargs = self._kwargs(model, req, stream, mode)
             try:
                 return litellm().completion(**kwargs)
@@ -164,9 +172,9 @@ class CloudProvider:
                 # server) with a 500 whose message names the field: either way, try the next way.
                 if mode not in ("none", "prompt") and err.kind in ("bad_request", "server") \
                         and _refuses_format(exc):
-                    log.info("%s refused response_format %s; trying the next way", self.name, mode)
-                    self._json_modes.pop(0)
-                    _save_mode(self._modes_key, self._json_modes[0])
+                    log.info("%s (%s) refused response_format %s; trying the next way", self.name, model, mode)
+                    modes.pop(0)
+                    _save_mode(self._modes_key(model), modes[0])
                     continue
                 raise err from None
 
@@ -218,7 +226,7 @@ def _modes_path():
 
 
 def _load_modes() -> dict[str, str]:
-    """{provider|base_url: the first structured-output mode it accepts}, as learnt so far."""
+    """{provider|base_url|model: the first structured-output mode it accepts}, as learnt so far."""
     import json
 
     try:

@@ -19,6 +19,7 @@ def retrieve(question: str, passages, k: int = TOP_K):
 class AnswerFormat(Format):
     key, label, template = "answer", "Cited answer", "answer.j2"
     max_tokens = 700
+    default_count = 6
     merge = False
     schema = {"type": "object", "properties": {"found": {"type": "boolean"},
                                                "claims": {"type": "array", "items": CLAIM_SCHEMA}},

@@ -318,6 +318,62 @@ class Format:
     def title(self, content) -> str:
         return getattr(content, "title", "") or self.label
 
+    # -- one item written again ------------------------------------------------------------------
+    item_attr = ""  # the content's list of items (questions, cards, points, scenes, items, parts, ...)
+    item_word = "Item"
+
+    def units(self, content) -> list["Unit"]:
+        """What a person can have written again one by one, in reading order."""
+        items = getattr(content, self.item_attr, None) if self.item_attr else None
+        if items is None:
+            return []
+        return [Unit(self._unit_label(i, it), it, _setter(items, i)) for i, it in enumerate(items)]
+
+    def _unit_label(self, i: int, item) -> str:
+        heading = text_of(getattr(item, "heading", "") or getattr(item, "question", ""))
+        return f"{self.item_word} {i + 1}" + (f": {heading[:60]}" if heading else "")
+
+    def unit_schema(self, item) -> dict[str, Any] | None:
+        return self.item_schema or None
+
+    def unit_check(self, item, mat: Material) -> bool:
+        """Whether a rewritten composite item still holds something grounded (its failing claims dropped)."""
+        return True
+
+    def rewrite(self, ask: Ask, mat: Material, unit: "Unit", cancel: CancelToken = NEVER):
+        """A new version of one composite item (FAQ entry, guide part, blog section), asked for by the
+        person: written from the passages of the chapter(s) it cites, parsed, checked; None if nothing
+        of it rests on the sources."""
+        cancel.check()
+        old = self.item_json(unit.item)
+        cited = {c.passage for c in all_citations(unit.item) if c is not None and c.passage is not None}
+        chapters = {chapter_of(p) for _n, p in mat.numbered if p.chunk_id in cited}
+        given = [(n, p) for n, p in mat.numbered if chapter_of(p) in chapters]
+        if not given:
+            from harvest_desktop.formats.grounding import similarity
+
+            words = json.dumps(old, ensure_ascii=False)
+            given = sorted(mat.numbered, key=lambda np: -similarity(words, np[1].text))[:6]
+            given.sort()
+        size, kept = 0, []
+        for n, p in given:  # the chapter's passages, as many as one call carries
+            size += len(p.text) + 60
+            if kept and size > self.opts.context:
+                break
+            kept.append((n, p))
+        user = render("rewrite.j2", what=re.sub(r"\s+\d+$", "", unit.label.split(":")[0]).lower(),
+                      format=self.label.lower(),
+                      item=json.dumps(old, ensure_ascii=False), passages=passage_block(kept), opts=self.opts)
+        call = Call(f"rewrite {unit.label.split(':')[0].lower()}", [{"role": "system", "content": self.system()},
+                                                                    {"role": "user", "content": user}],
+                    min(self.output_tokens(1.0), 1500), self.unit_schema(unit.item),
+                    self.query("rewrite " + json.dumps(old)[:200]), fresh=True)
+        data = self.ask_json(ask, call)
+        new = self.item_from(data, mat, unit.item)
+        if new is None or not self.unit_check(new, mat):
+            return None
+        return new
+
     def output_tokens(self, share: float = 1.0) -> int:
         return self.max_tokens
 
@@ -356,6 +412,35 @@ class Format:
                                "on; cite those numbers):\n" + _FENCE.sub("‹‹", "\n".join(lines)))
         return Call("reduce", [{"role": "system", "content": self.system()}, {"role": "user", "content": user}],
                     self.output_tokens(1.0), self.schema, self.query("reduce " + str(len(lines))))
+
+    default_count = 10  # items asked for when the person sets no count
+
+    def rewrite_items(self, mat: Material) -> int:
+        """The most items the grounding check may send back to be written again (one call each):
+        every item asked for (the model may write more; a count set by the person caps them)."""
+        total = sum(len(p.text) for _n, p in mat.numbered) or 1
+        n = self.opts.count or self.default_count
+        asked = sum(max(1, round(n * sum(len(p.text) for _n, p in part) / total)) for part in mat.parts)
+        return min(asked, self.opts.count) if self.opts.count else asked
+
+    def upper_bound_calls(self, mat: Material, calls: list[Call]) -> tuple[list[Call], int, int]:
+        """The calls a run may add to `calls` at most: one repair per call (its malformed answer sent
+        back with the repair request) and one rewrite per item; (extra calls, repairs, rewrites)."""
+        extra = []
+        for c in calls:
+            answer = "word " * min(c.max_tokens, 800)  # a repair sends back at most 4,000 characters
+            extra.append(Call(c.name + " (repair)", c.messages + [{"role": "assistant", "content": answer},
+                                                                  {"role": "user", "content": render("repair.j2")}],
+                              c.max_tokens, c.schema, c.query))
+        n = self.rewrite_items(mat)
+        if n:
+            longest = sorted(mat.numbered, key=lambda np: -len(np[1].text))[:3]
+            user = render("regenerate.j2", item="x " * 150, problem="grounding 0.10 under 0.35",
+                          passages=passage_block(sorted(longest)), opts=self.opts)
+            rewrite = Call("rewrite", [{"role": "system", "content": self.system()}, {"role": "user", "content": user}],
+                           600, self.item_schema or None, "rewrite")
+            extra += [rewrite] * n
+        return extra, len(calls), n
 
     def calls_for_estimate(self, mat: Material) -> list[Call]:
         """Every call a run makes (the reduce step's notes at their largest): the pre-flight estimate."""
@@ -427,8 +512,12 @@ class Format:
 
                 words = json.dumps(old, ensure_ascii=False)
                 given = sorted(mat.numbered, key=lambda np: -similarity(words, np[1].text))[:3]
-            user = render("regenerate.j2", item=json.dumps(old, ensure_ascii=False), problem=problem,
-                          passages=passage_block(given), opts=self.opts)
+            if problem.startswith("the person asked"):
+                user = render("rewrite.j2", what="item", format=self.label.lower(),
+                              item=json.dumps(old, ensure_ascii=False), passages=passage_block(given), opts=self.opts)
+            else:
+                user = render("regenerate.j2", item=json.dumps(old, ensure_ascii=False), problem=problem,
+                              passages=passage_block(given), opts=self.opts)
             call = Call("regenerate", [{"role": "system", "content": self.system()},
                                        {"role": "user", "content": user}], 600, self.item_schema or None,
                         self.query("regenerate " + json.dumps(old)[:200]))
@@ -448,6 +537,40 @@ class Format:
             return new
 
         return regenerate
+
+
+@dataclass
+class Unit:
+    label: str  # "Question 3", "Part 2: Ants", "Hook"
+    item: Any
+    put: Callable[[Any], None]  # replaces the item in its content object
+
+
+def _setter(items: list, i: int) -> Callable[[Any], None]:
+    def put(new) -> None:
+        items[i] = new
+
+    return put
+
+
+def all_citations(item) -> list:
+    """Every citation inside an item, however deep (claims of a FAQ entry, a guide part, a section)."""
+    from dataclasses import fields as dc_fields, is_dataclass
+
+    from harvest_desktop.formats.schema import Citation
+
+    out: list = []
+    if isinstance(item, Citation):
+        return [item]
+    if isinstance(item, list):
+        for x in item:
+            out += all_citations(x)
+    elif is_dataclass(item):
+        for f in dc_fields(item):
+            v = getattr(item, f.name)
+            if isinstance(v, (list, Citation)) or is_dataclass(v):
+                out += all_citations(v)
+    return out
 
 
 def _item_citations(item) -> list:

@@ -15,6 +15,7 @@ class BlogPostFormat(Format):
     key, label, template = "blog-post", "Blog post", "blog_post.j2"
     merge = False
     item_schema = CLAIM_SCHEMA
+    item_word = "Section"
     schema = {"type": "object", "properties": {
         "title": {"type": "string"}, "hook": CLAIM_SCHEMA, "conclusion": CLAIM_SCHEMA,
         "sections": {"type": "array", "items": {"type": "object", "properties": {
@@ -46,6 +47,50 @@ class BlogPostFormat(Format):
                 sections.append(BlogSection(heading=text_of(s.get("heading")), paragraphs=paras))
         return BlogPost(title=text_of(d.get("title")) or "Blog post", hook=claim(d.get("hook"), mat) or Claim(),
                         sections=sections, conclusion=claim(d.get("conclusion"), mat) or Claim())
+
+    def rewrite_items(self, mat):
+        return 2 + self.words() // 60  # hook, conclusion and paragraphs of at least 60 words
+
+    def units(self, content):
+        from harvest_desktop.formats.generative.base import Unit, _setter
+
+        out = []
+        if content.hook.text:
+            out.append(Unit("Hook", content.hook, lambda new: setattr(content, "hook", new)))
+        for i, sec in enumerate(content.sections):
+            out.append(Unit(self._unit_label(i, sec), sec, _setter(content.sections, i)))
+        if content.conclusion.text:
+            out.append(Unit("Conclusion", content.conclusion, lambda new: setattr(content, "conclusion", new)))
+        return out
+
+    def unit_schema(self, item):
+        from harvest_desktop.formats.schema import BlogSection
+
+        return self.schema["properties"]["sections"]["items"] if isinstance(item, BlogSection) else self.item_schema
+
+    def item_json(self, item):
+        from harvest_desktop.formats.schema import BlogSection
+
+        if isinstance(item, BlogSection):
+            return {"heading": item.heading, "paragraphs": [{"text": p.text} for p in item.paragraphs]}
+        return super().item_json(item)
+
+    def item_from(self, data, mat, old):
+        from harvest_desktop.formats.schema import BlogSection
+
+        if not isinstance(old, BlogSection):
+            return super().item_from(data, mat, old)
+        paras = [c for c in (claim(x, mat) for x in data.get("paragraphs") or []) if c]
+        return BlogSection(heading=text_of(data.get("heading")) or old.heading, paragraphs=paras) if paras else None
+
+    def unit_check(self, item, mat):
+        from harvest_desktop.formats.grounding import validate
+        from harvest_desktop.formats.generative.base import THRESHOLD
+        from harvest_desktop.formats.schema import BlogPost
+
+        probe = BlogPost(sections=[item])
+        validate(probe, mat.by_chunk, threshold=THRESHOLD)
+        return bool(probe.sections and probe.sections[0].paragraphs)
 
     def citations_of(self, content):
         cits = [c for s in content.sections for p in s.paragraphs for c in p.citations]

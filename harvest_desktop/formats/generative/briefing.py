@@ -12,6 +12,8 @@ class BriefingFormat(Format):
                                                "points": {"type": "array", "items": CLAIM_SCHEMA}},
               "required": ["title", "points"]}
     item_schema = CLAIM_SCHEMA
+    item_attr, item_word = "points", "Point"
+    default_count = 8
 
     def instructions(self, share: float = 1.0) -> str:
         n = max(1, round((self.opts.count or 8) * share))

@@ -15,6 +15,8 @@ class FaqFormat(Format):
             "question": {"type": "string"}, "answer": {"type": "array", "items": CLAIM_SCHEMA}},
             "required": ["question", "answer"]}}}, "required": ["title", "items"]}
     item_schema = CLAIM_SCHEMA
+    item_attr, item_word = "items", "Question"
+    default_count = 8
 
     def instructions(self, share: float = 1.0) -> str:
         n = max(1, round((self.opts.count or 8) * share))
@@ -38,6 +40,35 @@ class FaqFormat(Format):
             items = items[: self.opts.count]
         title = next((str(d.get("title")) for d in datas if d.get("title")), "") or "FAQ"
         return FAQ(title=title, items=items)
+
+    def unit_schema(self, item):
+        from harvest_desktop.formats.schema import FaqItem
+
+        return self.schema["properties"]["items"]["items"] if isinstance(item, FaqItem) else self.item_schema
+
+    def item_json(self, item):
+        from harvest_desktop.formats.schema import FaqItem
+
+        if isinstance(item, FaqItem):
+            return {"question": item.question, "answer": [{"text": a.text} for a in item.answer]}
+        return super().item_json(item)
+
+    def item_from(self, data, mat, old):
+        from harvest_desktop.formats.schema import FaqItem
+
+        if not isinstance(old, FaqItem):
+            return super().item_from(data, mat, old)
+        found = self.content([{"items": [data]}], mat, {}).items
+        return found[0] if found else None
+
+    def unit_check(self, item, mat):
+        from harvest_desktop.formats.grounding import validate
+        from harvest_desktop.formats.generative.base import THRESHOLD
+        from harvest_desktop.formats.schema import FAQ
+
+        probe = FAQ(items=[item])
+        validate(probe, mat.by_chunk, threshold=THRESHOLD)
+        return bool(probe.items)
 
     def citations_of(self, content):
         return [c for i in content.items for a in i.answer for c in a.citations]

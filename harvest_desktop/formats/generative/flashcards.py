@@ -42,6 +42,8 @@ class FlashcardsFormat(Format):
                                                "cards": {"type": "array", "items": CARD_SCHEMA}},
               "required": ["title", "cards"]}
     item_schema = CARD_SCHEMA
+    item_attr, item_word = "cards", "Card"
+    default_count = 20
 
     def output_tokens(self, share: float = 1.0) -> int:
         return min(6000, 200 + 80 * max(1, round((self.opts.count or 20) * share)))

@@ -52,6 +52,7 @@ class QuizFormat(Format):
                                                "questions": {"type": "array", "items": QUESTION_SCHEMA}},
               "required": ["title", "questions"]}
     item_schema = QUESTION_SCHEMA
+    item_attr, item_word = "questions", "Question"
 
     def types(self) -> tuple[str, ...]:
         return tuple(t for t in (self.opts.types or ("mcq", "tf", "short")) if t in TYPES) or ("mcq",)

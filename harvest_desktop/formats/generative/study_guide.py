@@ -12,6 +12,7 @@ from harvest_desktop.formats.generative.base import (CLAIM_SCHEMA, Format, attri
 class StudyGuideFormat(Format):
     key, label, template = "study-guide", "Study guide", "study_guide.j2"
     item_schema = CLAIM_SCHEMA
+    item_attr, item_word = "parts", "Part"
     schema = {"type": "object", "properties": {
         "title": {"type": "string"}, "overview": {"type": "array", "items": CLAIM_SCHEMA},
         "parts": {"type": "array", "items": {"type": "object", "properties": {
@@ -63,6 +64,49 @@ class StudyGuideFormat(Format):
                                        key_concepts=concepts, review_questions=questions))
         title = next((str(d.get("title")) for d in datas if d.get("title")), "") or "Study guide"
         return StudyGuide(title=title, overview=overview[:6], parts=parts)
+
+    def rewrite_items(self, mat):
+        from harvest_desktop.formats.generative.base import chapter_of
+
+        chapters = len({chapter_of(p) for _n, p in mat.numbered})
+        return 6 + chapters * 7  # overview; per chapter at most five summary sentences and two answers
+
+    def unit_schema(self, item):
+        from harvest_desktop.formats.schema import GuidePart
+
+        return self.schema["properties"]["parts"]["items"] if isinstance(item, GuidePart) else self.item_schema
+
+    def item_json(self, item):
+        from harvest_desktop.formats.schema import GuidePart
+
+        if not isinstance(item, GuidePart):
+            return super().item_json(item)
+        return {"heading": item.heading, "summary": [{"text": c.text} for c in item.summary],
+                "key_concepts": [{"term": k.term, "definition": k.definition} for k in item.key_concepts],
+                "review_questions": [{"question": q.question, "answer": {"text": q.answer.text if q.answer else ""}}
+                                     for q in item.review_questions]}
+
+    def item_from(self, data, mat, old):
+        from harvest_desktop.formats.schema import GuidePart
+
+        if not isinstance(old, GuidePart):
+            return super().item_from(data, mat, old)
+        parts = self.content([{"parts": [data]}], mat, {}).parts
+        if not parts:
+            return None
+        new = parts[0]
+        if old.heading_path and not new.heading_path:
+            new.heading_path, new.source_id = list(old.heading_path), old.source_id
+        return new
+
+    def unit_check(self, item, mat):
+        from harvest_desktop.formats.grounding import validate
+        from harvest_desktop.formats.generative.base import THRESHOLD
+        from harvest_desktop.formats.schema import StudyGuide
+
+        probe = StudyGuide(parts=[item])
+        validate(probe, mat.by_chunk, threshold=THRESHOLD)
+        return bool(item.summary or item.review_questions)
 
     def citations_of(self, content):
         cits = [c for x in content.overview for c in x.citations]

@@ -38,6 +38,10 @@ class VideoScriptFormat(Format):
     key, label, template = "video-script", "Video script", "video_script.j2"
     merge = False
     item_schema = SCENE_SCHEMA
+    item_attr, item_word = "scenes", "Scene"
+
+    def rewrite_items(self, mat):
+        return 2 + int(self.opts.runtime_s // 5)  # scenes of at least five seconds
     schema = {"type": "object", "properties": {"title": {"type": "string"},
                                                "scenes": {"type": "array", "items": SCENE_SCHEMA}},
               "required": ["title", "scenes"]}
