@@ -6,6 +6,7 @@ import time
 
 _T0 = time.perf_counter()  # as early as this module can measure; the startup probe uses it
 _T0_WALL = time.time()
+_T0_CPU = time.process_time()
 
 import os  # noqa: E402
 import sys  # noqa: E402
@@ -16,12 +17,12 @@ HEAVY_MODULES = ("torch", "sentence_transformers", "spacy", "faiss", "litellm", 
                  "transformers", "sqlmodel", "sqlalchemy")
 
 
-_PHASES: list[tuple[str, float]] = []
+_PHASES: list[tuple[str, float, float]] = []
 
 
 def _phase(name: str) -> None:
-    """Marks the end of a start-up step; the startup probe prints how long each one took."""
-    _PHASES.append((name, time.perf_counter()))
+    """Marks the end of a start-up step; the startup probe prints how long each one took (wall and CPU)."""
+    _PHASES.append((name, time.perf_counter(), time.process_time()))
 
 
 def _check_python() -> None:
@@ -97,14 +98,18 @@ def main(argv: list[str] | None = None) -> int:
         origin, clock = probe
         elapsed = (time.time() if clock == "wall" else time.perf_counter()) - origin
         print(f"HARVEST_FIRST_PAINT_S={elapsed:.4f}", flush=True)
+        print(f"HARVEST_FIRST_PAINT_CPU_S={time.process_time():.4f}", flush=True)  # this process's CPU so far
         _phase("first paint")
-        steps, last = [], _T0
+        steps, cpu_steps, last, last_cpu = [], [], _T0, _T0_CPU
         if clock == "wall":
             steps.append(f"interpreter start {1000 * (_T0_WALL - origin):.0f}")
-        for name, at in _PHASES:
+        cpu_steps.append(f"interpreter start {1000 * _T0_CPU:.0f}")
+        for name, at, cpu in _PHASES:
             steps.append(f"{name} {1000 * (at - last):.0f}")
-            last = at
+            cpu_steps.append(f"{name} {1000 * (cpu - last_cpu):.0f}")
+            last, last_cpu = at, cpu
         print(f"HARVEST_PHASES_MS={'; '.join(steps)}", flush=True)
+        print(f"HARVEST_PHASES_CPU_MS={'; '.join(cpu_steps)}", flush=True)
         print("HARVEST_FIRST_PAINT (imports after this line came after the first paint)", file=sys.stderr, flush=True)
         heavy = sorted(n for n in HEAVY_MODULES if n in sys.modules)
         print(f"HARVEST_HEAVY_AT_PAINT={','.join(heavy) or 'none'}", flush=True)

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QFrame, QMainWindow, QScrollArea
 
 PREFERRED = (1200, 760)  # what the window asks for when the screen has room
 SIDE_MIN = 210  # the right pane scrolls sideways below its own width instead of widening the window
+SCROLL_WIDER_THAN = 340  # a side page wider than this scrolls in its tab
 FRAME_ALLOWANCE = (16, 40)  # window-manager borders and title bar, before they are known
 
 
@@ -42,24 +43,31 @@ def fit_layout(window: QMainWindow) -> None:
     splitter.splitterMoved.connect(lambda *_: _sync_toggles(window))
 
 
-def _scroll_wide_pages(tabs, limit: int = 340) -> None:
+def _scroll_wide_pages(tabs, limit: int = SCROLL_WIDER_THAN) -> None:
     """A page wider than `limit` (a row of buttons) scrolls inside its tab instead of widening the pane."""
     for i in range(tabs.count()):
         page = tabs.widget(i)
         if page.minimumSizeHint().width() <= limit:
             continue
         text, tip = tabs.tabText(i), tabs.tabToolTip(i)
-        holder = QScrollArea()
-        holder.setObjectName(f"{page.objectName() or 'page'}-scroll")
-        holder.setAccessibleName(f"{text} (scrolls)")
-        holder.setFrameShape(QFrame.Shape.NoFrame)
-        holder.setWidgetResizable(True)
         current = tabs.currentIndex()
         tabs.removeTab(i)
-        holder.setWidget(page)
-        tabs.insertTab(i, holder, text)
+        tabs.insertTab(i, scroll_if_wide(page, text, limit), text)
         tabs.setTabToolTip(i, tip)
         tabs.setCurrentIndex(current)
+
+
+def scroll_if_wide(page, text: str, limit: int = SCROLL_WIDER_THAN):
+    """The page itself, or a scroll area holding it when it is wider than `limit` (a side tab built later)."""
+    if page.minimumSizeHint().width() <= limit:
+        return page
+    holder = QScrollArea()
+    holder.setObjectName(f"{page.objectName() or 'page'}-scroll")
+    holder.setAccessibleName(f"{text} (scrolls)")
+    holder.setFrameShape(QFrame.Shape.NoFrame)
+    holder.setWidgetResizable(True)
+    holder.setWidget(page)
+    return holder
 
 
 def _toggle(window: QMainWindow, menu, label: str, shortcut: str, index: int) -> QAction:

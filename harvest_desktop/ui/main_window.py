@@ -26,15 +26,10 @@ from harvest_desktop.ui.changes import ChangeFeed
 from harvest_desktop.ui.jobs_panel import JobsPanel
 from harvest_desktop.ui.ops import Job, JobRunner
 from harvest_desktop.ui.text import human_time, plural
-from harvest_desktop.ui.panes.concepts import ConceptsPane, compute_concepts
+from harvest_desktop.ui.lazy_tabs import LazyTabs
 from harvest_desktop.ui.output_view import OutputView
-from harvest_desktop.ui.panes.ask import AskPane
-from harvest_desktop.ui.panes.export import ExportPane
 from harvest_desktop.ui.reader import BookReader
 from harvest_desktop.ui.panes.formats import FormatsPane
-from harvest_desktop.ui.panes.keys import KeysPane
-from harvest_desktop.ui.panes.usage import UsagePane
-from harvest_desktop.ui.panes.search import SearchPane
 from harvest_desktop.ui.panes.sources import SourcesPane
 
 log = logging.getLogger(__name__)
@@ -212,29 +207,29 @@ class MainWindow(QMainWindow):
         sl.addWidget(self.reader, 1)
 
         self.output_view = OutputView()
-        self.search = SearchPane()
-        self.concepts = ConceptsPane()
 
+        # The tabs nobody sees at start are built when first shown or used (ui/lazy_tabs.py).
+        self._library_actions_on = False
+        self._lazy = LazyTabs()
         self.tabs = QTabWidget()
         self.tabs.setAccessibleName("Previews")
         self.tabs.addTab(source_tab, "Source")
         self.tabs.addTab(self.output_view, "Output")
-        self.tabs.addTab(self.search, "Search")
-        self.ask = AskPane()
-        self.tabs.addTab(self.ask, "Ask")
-        self.tabs.addTab(self.concepts, "Concepts")
-        self.usage = UsagePane(self.runner, lambda: self.library)
-        self.tabs.addTab(self.usage, "Usage")
-        self.tabs.currentChanged.connect(lambda i: self.usage.refresh() if self.tabs.widget(i) is self.usage else None)
+        self._lazy.add("search", self.tabs, "Search", self._make_search)
+        self._lazy.add("ask", self.tabs, "Ask", self._make_ask)
+        self._lazy.add("concepts", self.tabs, "Concepts", self._make_concepts)
+        self._lazy.add("usage", self.tabs, "Usage", self._make_usage)
+        self.tabs.currentChanged.connect(
+            lambda i: self.usage.refresh() if self.tabs.widget(i) is self._lazy.built("usage") else None)
 
         self.formats = FormatsPane()
-        self.export_pane = ExportPane(self.settings.last_export_dir)
-        self.keys = KeysPane(self.runner)
         self.side = QTabWidget()
         self.side.setAccessibleName("Make and export")
         self.side.addTab(self.formats, "Formats")
-        self.side.addTab(self.export_pane, "Export")
-        self.side.addTab(self.keys, "Keys")
+        from harvest_desktop.ui.layout import scroll_if_wide
+
+        self._lazy.add("export", self.side, "Export", self._make_export)
+        self._lazy.add("keys", self.side, "Keys", self._make_keys, wrap=scroll_if_wide)
 
         self.messages = MessageBar()
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -288,22 +283,95 @@ class MainWindow(QMainWindow):
         self.formats.generate_requested.connect(self.generate)
         self.formats.route_requested.connect(self._work_out_route)
         self.formats.output_selected.connect(self._show_output)
-        self.export_pane.export_requested.connect(self.export)
-        self.export_pane.show_folder_requested.connect(self.show_in_folder)
-        self.search.search_requested.connect(self.run_search)
-        self.search.hit_opened.connect(lambda hit: self.open_passage(hit.source_id, hit.page, hit.text))
         self.output_view.citation_clicked.connect(self.open_citation)
-        self.ask.answer.citation_clicked.connect(self.open_citation)
-        self.ask.ask_requested.connect(self.ask_question)
-        self.concepts.find_requested.connect(self.find_concepts)
 
     def _set_library_actions(self, on: bool) -> None:
         for a in (self.remove_action, self.generate_action, self.export_action, self.concepts_action):
             a.setEnabled(on)
         self.generate_action.setEnabled(on and bool(self.sources.ticked_ids()))
-        self.search.box.setEnabled(on)
-        self.ask.set_enabled(on)
-        self.concepts.find_button.setEnabled(on)
+        self._library_actions_on = on
+        if (search := self._lazy.built("search")) is not None:
+            search.box.setEnabled(on)
+        if (ask := self._lazy.built("ask")) is not None:
+            ask.set_enabled(on)
+        if (concepts := self._lazy.built("concepts")) is not None:
+            concepts.find_button.setEnabled(on)
+
+    # -- the tabs built on first show (ui/lazy_tabs.py) -------------------------------------------
+    @property
+    def search(self):
+        return self._lazy.get("search")
+
+    @property
+    def ask(self):
+        return self._lazy.get("ask")
+
+    @property
+    def concepts(self):
+        return self._lazy.get("concepts")
+
+    @property
+    def usage(self):
+        return self._lazy.get("usage")
+
+    @property
+    def export_pane(self):
+        return self._lazy.get("export")
+
+    @property
+    def keys(self):
+        return self._lazy.get("keys")
+
+    def _make_search(self):
+        from harvest_desktop.ui.panes.search import SearchPane
+
+        pane = SearchPane()
+        pane.search_requested.connect(self.run_search)
+        pane.hit_opened.connect(lambda hit: self.open_passage(hit.source_id, hit.page, hit.text))
+        pane.box.setEnabled(self._library_actions_on)
+        return pane
+
+    def _make_ask(self):
+        from harvest_desktop.ui.panes.ask import AskPane
+
+        pane = AskPane()
+        pane.answer.citation_clicked.connect(self.open_citation)
+        pane.ask_requested.connect(self.ask_question)
+        pane.set_enabled(self._library_actions_on)
+        return pane
+
+    def _make_concepts(self):
+        from harvest_desktop.ui.panes.concepts import ConceptsPane
+
+        pane = ConceptsPane()
+        pane.find_requested.connect(self.find_concepts)
+        pane.find_button.setEnabled(self._library_actions_on)
+        if self.feed is not None:  # built after the library opened: subscribe now
+            pane.bind(self.feed)
+        return pane
+
+    def _make_usage(self):
+        from harvest_desktop.ui.panes.usage import UsagePane
+
+        return UsagePane(self.runner, lambda: self.library)
+
+    def _make_export(self):
+        from harvest_desktop.ui.panes.export import ExportPane
+
+        pane = ExportPane(self.settings.last_export_dir)
+        pane.export_requested.connect(self.export)
+        pane.show_folder_requested.connect(self.show_in_folder)
+        if self.current_output is not None:  # an output was selected before the pane existed
+            pane.set_output(self.current_output)
+            self._request_export_preview(self.current_output)
+        return pane
+
+    def _make_keys(self):
+        from harvest_desktop.ui.panes.keys import KeysPane
+
+        pane = KeysPane(self.runner)
+        pane.refresh()
+        return pane
 
     # -- small screens ------------------------------------------------------------------------
     def _fit_layout(self) -> None:
@@ -401,12 +469,14 @@ class MainWindow(QMainWindow):
         """Called once the library is open: load what it holds, resume unfinished work."""
         self.library = library
         self.feed = ChangeFeed(library, self)
-        for pane in (self.sources, self.formats, self.concepts):
-            pane.bind(self.feed)
+        for pane in (self.sources, self.formats, self._lazy.built("concepts")):
+            if pane is not None:  # a tab not built yet binds when it is built
+                pane.bind(self.feed)
         self._set_library_actions(True)
         self.sync.attach(library)
         self.statusBar().showMessage("Library open.", 4000)
-        self.keys.refresh()
+        if (keys := self._lazy.built("keys")) is not None:
+            keys.refresh()
         self.formats.refresh_route()  # the route line needs the library
         lib = library
         old_kept = self._old_kept_both()
@@ -713,8 +783,9 @@ class MainWindow(QMainWindow):
     def _on_generated(self, out: Output) -> None:
         self.formats.select_output(out)  # selecting it shows the preview
         self.statusBar().showMessage(f"Made “{out.title}” with the {out.engine} engine.", 8000)
-        self.usage.refresh()
-        self.keys.refresh()  # provider health may have changed
+        for name in ("usage", "keys"):  # provider health may have changed; a tab not built reads it when built
+            if (pane := self._lazy.built(name)) is not None:
+                pane.refresh()
         self.formats.refresh_route()
 
     def _work_out_route(self, key: str, engine: str, prefer: str) -> None:
@@ -746,11 +817,14 @@ class MainWindow(QMainWindow):
     def _show_output(self, output_id) -> None:
         out = self.outputs.get(output_id) if output_id is not None else None
         self.current_output = out
-        self.export_pane.set_output(out)
+        export_pane = self._lazy.built("export")  # not built yet: it takes the output when it is
+        if export_pane is not None:
+            export_pane.set_output(out)
         if out is None:
             self.output_view.clear()
             return
-        self._request_export_preview(out)
+        if export_pane is not None:
+            self._request_export_preview(out)
         self.output_view.show_output(out)
         self.tabs.setCurrentWidget(self.output_view)
 
@@ -836,6 +910,8 @@ class MainWindow(QMainWindow):
             return
         self.tabs.setCurrentWidget(self.concepts)
         lib = self.library
+        from harvest_desktop.ui.panes.concepts import compute_concepts
+
         self.runner.run("Finding concepts", lambda t, r: compute_concepts(lib, t, r), kind="concepts",
                         on_success=self.concepts.show_data)
 

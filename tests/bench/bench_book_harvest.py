@@ -9,8 +9,11 @@ two-column chapter, figures, boxes, tables, glossaries), then in a fresh library
 - the same stages timed one by one in this process (read+clean+structure, chunk, embed, analyse),
   to show where the time goes;
 - `harvest search QUERY` from a cold process: wall and CPU time, five queries;
+- `harvest concepts` from a cold process (the analysis stored at add time is read, not redone):
+  wall and CPU time, three runs;
 - the window's path: the library opened once, then QUERIES searches in-process: mean and worst ms.
-The machine has 2 cores shared with other jobs: the CPU-second figures are the steadier ones.
+The machine has 2 cores shared with other jobs: the CPU-second figures are the steadier ones; the
+load average (1, 5, 15 min) is printed beside each step so a slow wall figure can be read against it.
 Asserts nothing about time.
 """
 
@@ -56,6 +59,10 @@ def _cli(home: Path, *args: str) -> dict:
     code, wall, cpu, kid_cpu, rss, kid_rss = line[-1].split()[1:]
     return {"code": int(code), "wall": outer, "inner": float(wall), "cpu": float(cpu) + float(kid_cpu),
             "rss_mb": int(rss) / 1024, "kid_rss_mb": int(kid_rss) / 1024, "stdout": out.stdout}
+
+
+def _load() -> str:
+    return "load " + "/".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 def _stages(pdf: Path) -> list[tuple[str, float, float, str]]:
@@ -105,10 +112,12 @@ def test_book_harvest_and_search(pages, tmp_path):
     settings = Settings()
     settings.limits.parse_timeout_s = float(os.environ.get("HARVEST_BENCH_PARSE_TIMEOUT", "900"))
     settings.save(home / "settings.json")
+    load_before = _load()
     add = _cli(home, "add", str(pdf))
     assert add["code"] == 0, add["stdout"]
     print(f"  harvest add (end to end, own process): {add['wall']:7.1f} s wall, {add['cpu']:7.1f} CPU-s, "
-          f"peak RSS {add['rss_mb']:.0f} MB (CLI) / {add['kid_rss_mb']:.0f} MB (largest parser worker)")
+          f"peak RSS {add['rss_mb']:.0f} MB (CLI) / {add['kid_rss_mb']:.0f} MB (largest parser worker); "
+          f"{load_before} before, {_load()} after")
     print("   ", add["stdout"].strip().splitlines()[-1][:160])
 
     if pages <= int(os.environ.get("HARVEST_BENCH_STAGES_MAX", "300")):  # repeats the work: small books only
@@ -119,7 +128,14 @@ def test_book_harvest_and_search(pages, tmp_path):
     assert all(c["code"] == 0 and c["stdout"].startswith("1. ") for c in cold)
     walls = ", ".join(f"{c['wall']:.2f}" for c in cold)
     cpus = ", ".join(f"{c['cpu']:.2f}" for c in cold)
-    print(f"  harvest search, cold process: wall {walls} s; CPU {cpus} s")
+    print(f"  harvest search, cold process: wall {walls} s; CPU {cpus} s; {_load()}")
+
+    concepts = [_cli(home, "concepts", "--limit", "20") for _ in range(3)]
+    assert all(c["code"] == 0 and c["stdout"].startswith("1. ") for c in concepts), concepts[0]["stdout"][-500:]
+    walls = ", ".join(f"{c['wall']:.2f}" for c in concepts)
+    cpus = ", ".join(f"{c['cpu']:.2f}" for c in concepts)
+    print(f"  harvest concepts --limit 20, cold process: wall {walls} s; CPU {cpus} s; "
+          f"peak RSS {max(c['rss_mb'] for c in concepts):.0f} MB; {_load()}")
 
     os.environ["HARVEST_HOME"] = str(home)
     from harvest_desktop.library import Library
@@ -139,5 +155,5 @@ def test_book_harvest_and_search(pages, tmp_path):
     finally:
         lib.close()
     print(f"  in-process search (window path) over {chunks:,} chunks: first {first:.2f} s (model + index load), "
-          f"then mean {sum(times) / len(times):.1f} ms, worst {max(times):.1f} ms over {len(times)} queries")
+          f"then mean {sum(times) / len(times):.1f} ms, worst {max(times):.1f} ms over {len(times)} queries; {_load()}")
     print(f"  this process peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")

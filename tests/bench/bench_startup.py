@@ -14,6 +14,16 @@ mapped the window and sent Expose, so first paint = launch -> mapped and painted
 clock (time.time() just before the launch) is passed in the environment, so the figure includes
 the interpreter's start and every import. The bench prints each run, the medians and their ratio,
 and the median time of each of Harvest's start-up steps (HARVEST_PHASES_MS, from __main__.py).
+
+Both also print the CPU seconds their process used up to the first paint (time.process_time(), all
+threads): on a machine shared with other jobs the wall figures swing with the load, the CPU figures
+much less, so both medians and ratios are printed with the load average before and after the run.
+
+Bytecode: an installed Harvest (pip or the bundle) runs from compiled .pyc files, as the PySide6 in
+the bare program does. An environment with PYTHONDONTWRITEBYTECODE set would make Harvest compile
+its own modules from source at every launch, which no user sees; so both programs run with one
+fresh PYTHONPYCACHEPREFIX for the whole run (written by the unmeasured first launch of each) and
+without PYTHONDONTWRITEBYTECODE. Same environment for both.
 """
 
 from __future__ import annotations
@@ -39,6 +49,7 @@ class FirstPaint(QObject):
     def eventFilter(self, obj, event):
         if event.type() == QEvent.Type.Paint:
             print(f"HARVEST_FIRST_PAINT_S={time.time() - launched:.4f}", flush=True)
+            print(f"HARVEST_FIRST_PAINT_CPU_S={time.process_time():.4f}", flush=True)
             obj.removeEventFilter(self)
             QTimer.singleShot(0, app.quit)
         return False
@@ -64,11 +75,12 @@ def start_xvfb() -> tuple[subprocess.Popen, str]:
     return proc, f":{number}"
 
 
-def one_run(display: str, bare: bool) -> tuple[float, dict[str, str]]:
+def one_run(display: str, bare: bool, pycache: str) -> tuple[float, float, dict[str, str]]:
     with tempfile.TemporaryDirectory(prefix="harvest-bench-") as home:
-        env = {k: v for k, v in os.environ.items() if k not in ("QT_QPA_PLATFORM", "WAYLAND_DISPLAY")}
+        env = {k: v for k, v in os.environ.items()
+               if k not in ("QT_QPA_PLATFORM", "WAYLAND_DISPLAY", "PYTHONDONTWRITEBYTECODE")}
         env.update(DISPLAY=display, QT_QPA_PLATFORM="xcb", HARVEST_HOME=home, HARVEST_NO_WELCOME="1",
-                   HARVEST_NO_WARMUP="1")
+                   HARVEST_NO_WARMUP="1", PYTHONPYCACHEPREFIX=pycache)
         cmd = [sys.executable, "-c", BARE] if bare else [sys.executable, "-m", "harvest_desktop"]
         env["HARVEST_STARTUP_PROBE"] = repr(time.time())
         proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
@@ -76,36 +88,52 @@ def one_run(display: str, bare: bool) -> tuple[float, dict[str, str]]:
     if proc.returncode != 0 or "HARVEST_FIRST_PAINT_S" not in values:
         raise SystemExit(f"{'bare window' if bare else 'Harvest'} did not report its first paint "
                          f"(exit {proc.returncode}):\n{proc.stderr[-2000:]}")
-    return float(values["HARVEST_FIRST_PAINT_S"]), values
+    return float(values["HARVEST_FIRST_PAINT_S"]), float(values.get("HARVEST_FIRST_PAINT_CPU_S", "nan")), values
+
+
+def _load() -> str:
+    return "/".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def main(runs: int = 7) -> float:
     xvfb, display = start_xvfb()
+    load_before = _load()
+    pycache = tempfile.mkdtemp(prefix="harvest-bench-pyc-")
     try:
-        one_run(display, bare=True)  # one unmeasured launch of each: the file cache is warm for both
-        one_run(display, bare=False)
-        harvest, bare = [], []
+        one_run(display, True, pycache)  # one unmeasured launch of each: file cache warm, bytecode written
+        one_run(display, False, pycache)
+        harvest, bare, harvest_cpu, bare_cpu = [], [], [], []
         phases: dict[str, list[float]] = {}
+        cpu_phases: dict[str, list[float]] = {}
         for i in range(runs):
-            b, _ = one_run(display, bare=True)
-            h, values = one_run(display, bare=False)
+            b, bc, _ = one_run(display, True, pycache)
+            h, hc, values = one_run(display, False, pycache)
             bare.append(b)
             harvest.append(h)
-            for step in filter(None, values.get("HARVEST_PHASES_MS", "").split("; ")):
-                name, _, ms = step.rpartition(" ")
-                phases.setdefault(name, []).append(float(ms))
-            print(f"run {i + 1}: Harvest {h * 1000:.0f} ms, bare PySide6 {b * 1000:.0f} ms "
-                  f"(heavy modules loaded in Harvest at first paint: {values.get('HARVEST_HEAVY_AT_PAINT', '?')})",
-                  flush=True)
+            bare_cpu.append(bc)
+            harvest_cpu.append(hc)
+            for key, into in (("HARVEST_PHASES_MS", phases), ("HARVEST_PHASES_CPU_MS", cpu_phases)):
+                for step in filter(None, values.get(key, "").split("; ")):
+                    name, _, ms = step.rpartition(" ")
+                    into.setdefault(name, []).append(float(ms))
+            print(f"run {i + 1}: Harvest {h * 1000:.0f} ms ({hc * 1000:.0f} ms CPU), bare PySide6 {b * 1000:.0f} ms "
+                  f"({bc * 1000:.0f} ms CPU) (heavy modules loaded in Harvest at first paint: "
+                  f"{values.get('HARVEST_HEAVY_AT_PAINT', '?')}; load {_load()})", flush=True)
     finally:
         xvfb.kill()
         xvfb.wait()
+        shutil.rmtree(pycache, ignore_errors=True)
     mh, mb = statistics.median(harvest), statistics.median(bare)
+    mhc, mbc = statistics.median(harvest_cpu), statistics.median(bare_cpu)
     print("Harvest's steps to its first paint (median ms): "
           + "; ".join(f"{name} {statistics.median(v):.0f}" for name, v in phases.items()))
+    print("the same steps in CPU ms (median): "
+          + "; ".join(f"{name} {statistics.median(v):.0f}" for name, v in cpu_phases.items()))
     print(f"launch -> mapped and painted on Xvfb, median of {runs}: Harvest {mh * 1000:.0f} ms, "
           f"bare PySide6 window {mb * 1000:.0f} ms, ratio {mh / mb:.2f}x (goal 1.5x); "
-          f"{os.cpu_count()} CPUs shared with other jobs")
+          f"CPU to the first paint: Harvest {mhc * 1000:.0f} ms, bare {mbc * 1000:.0f} ms, ratio {mhc / mbc:.2f}x; "
+          f"{os.cpu_count()} CPUs shared with other jobs, load average (1/5/15 min) {load_before} before, "
+          f"{_load()} after")
     return mh / mb
 
 
