@@ -206,6 +206,8 @@ class HarvestApp:
             self.watcher = None
         if self.window.isVisible():
             self.window.close()
+        if self.window.feed is not None:  # a hidden window gets no closeEvent: stop its feed here
+            self.window.feed.close()
         await self.runner.aclose()
         library, self.library = self.library, None
         if library is not None:

@@ -8,6 +8,7 @@ signal; the panes connect to the feed and refresh only what changed. Nobody refr
 from __future__ import annotations
 
 import logging
+import threading
 
 from PySide6.QtCore import QObject, Qt, Signal
 
@@ -23,25 +24,37 @@ class ChangeFeed(QObject):
     def __init__(self, library, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._library = library
+        # close() and a worker's emit never overlap: once close() returns, no thread touches this
+        # object again, so the window may delete it while a job is still publishing.
+        self._gate = threading.Lock()
+        self._closed = False
         self._relay.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
         self._unsubscribe = library.bus.subscribe(self._on_publish)
 
     def close(self) -> None:
         """Stop listening (the library may outlive the window in tests)."""
+        with self._gate:
+            self._closed = True
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
 
     def _on_publish(self, changes) -> None:
         """Runs on the writer's thread: read the changed rows here, never on the UI thread."""
+        if self._closed:
+            return
         lib = self._library
         sources = [s for s in (lib.sources.get(i) for i in sorted(changes.source_ids)) if s is not None]
         out_ids = (changes.outputs_added | changes.outputs_changed) - changes.outputs_removed
         outputs = [o for o in (lib.generation.output(i) for i in sorted(out_ids)) if o is not None]
-        try:
-            self._relay.emit(changes, sources, outputs)
-        except RuntimeError:  # the window (and this feed) is already gone
-            log.debug("change after the window closed: %r", changes)
+        with self._gate:
+            if self._closed:
+                log.debug("change after the window closed: %r", changes)
+                return
+            try:
+                self._relay.emit(changes, sources, outputs)
+            except RuntimeError:  # the window (and this feed) is already gone
+                log.debug("change after the window closed: %r", changes)
 
     def _deliver(self, changes, sources, outputs) -> None:
         if sources or changes.sources_removed:

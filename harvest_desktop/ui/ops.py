@@ -12,6 +12,7 @@ import asyncio
 import logging
 import sys
 import threading
+import weakref
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Awaitable, Callable
 
@@ -29,6 +30,48 @@ Work = Callable[[CancelToken, Callable[[Progress], None]], Any]
 AsyncWork = Callable[[CancelToken, Callable[[Progress], None]], Awaitable[Any]]
 
 
+class _ProgressSink:
+    """What a worker thread holds to report progress: a plain object with a weak link to its Job.
+
+    A worker must never hold the last reference to a QObject: when the executor drops its work
+    item on the worker thread, that reference would delete the Job's C++ object there, away from
+    the main thread that owns it and its connections (an intermittent crash). This sink keeps the
+    latest pending update and hands it to the main thread, where the Job (if still alive) emits it.
+    """
+
+    def __init__(self, job: "Job", loop: asyncio.AbstractEventLoop) -> None:
+        self._job = weakref.ref(job)
+        self._loop = loop
+        self._main = threading.get_ident()
+        self._pending: Progress | None = None
+        self._lock = threading.Lock()
+
+    def __call__(self, progress: Progress) -> None:
+        """Safe to call from any thread; only the latest pending update is kept."""
+        if threading.get_ident() == self._main:
+            self._deliver(progress)
+            return
+        with self._lock:
+            scheduled = self._pending is not None
+            self._pending = progress
+        if not scheduled and not self._loop.is_closed():
+            try:
+                self._loop.call_soon_threadsafe(self.flush)
+            except RuntimeError:  # the loop closed in between: nobody is left to show it
+                pass
+
+    def flush(self) -> None:
+        with self._lock:
+            progress, self._pending = self._pending, None
+        if progress is not None:
+            self._deliver(progress)
+
+    def _deliver(self, progress: Progress) -> None:
+        job = self._job()
+        if job is not None:
+            job._deliver(progress)
+
+
 class Job(QObject):
     """One long piece of work the person can watch and cancel."""
 
@@ -44,28 +87,12 @@ class Job(QObject):
         self.error: str | None = None
         self.last: Progress | None = None
         self.token = CancelToken()
-        self._loop = loop
-        self._main = threading.get_ident()
-        self._pending: Progress | None = None
-        self._lock = threading.Lock()
+        self.sink = _ProgressSink(self, loop)  # what the work function is given as its `report`
         self.task: asyncio.Future | None = None
 
     def report(self, progress: Progress) -> None:
-        """Progress sink safe to call from any thread; only the latest pending update is kept."""
-        if threading.get_ident() == self._main:
-            self._deliver(progress)
-            return
-        with self._lock:
-            scheduled = self._pending is not None
-            self._pending = progress
-        if not scheduled and not self._loop.is_closed():
-            self._loop.call_soon_threadsafe(self._flush)
-
-    def _flush(self) -> None:
-        with self._lock:
-            progress, self._pending = self._pending, None
-        if progress is not None:
-            self._deliver(progress)
+        """Progress from any thread (work functions get `sink`, which holds no reference to this)."""
+        self.sink(progress)
 
     def _deliver(self, progress: Progress) -> None:
         if self.state != RUNNING:
@@ -81,7 +108,7 @@ class Job(QObject):
         return self.token.cancelled and self.state == RUNNING
 
     def _finish(self, state: str, error: str | None = None) -> None:
-        self._flush()
+        self.sink.flush()
         self.state = state
         self.error = error
         self.finished.emit(state)
@@ -113,9 +140,22 @@ class JobRunner(QObject):
         """Run blocking work(token, report) on a worker thread (on its own lane's thread if given:
         a search never queues behind previews, exports or concept jobs)."""
         executor = self.executor if lane is None else self._lane(lane)
+        # The work function (and whatever widgets its closure holds) is released on the main
+        # thread: the worker only borrows it, so no QObject is ever freed on a worker thread.
+        holder = [work]
+
+        def on_worker(token: CancelToken, report: Callable[[Progress], None]) -> Any:
+            fn = holder[0]
+            try:
+                return fn(token, report)
+            finally:
+                del fn
 
         async def call(token: CancelToken, report: Callable[[Progress], None]) -> Any:
-            return await self.loop.run_in_executor(executor, work, token, report)
+            try:
+                return await self.loop.run_in_executor(executor, on_worker, token, report)
+            finally:
+                holder.clear()
 
         return self.run_async(title, call, kind=kind, visible=visible, on_success=on_success, on_failure=on_failure)
 
@@ -141,7 +181,7 @@ class JobRunner(QObject):
 
     async def _drive(self, job: Job, work: AsyncWork, on_success, on_failure) -> None:
         try:
-            result = await work(job.token, job.report)
+            result = await work(job.token, job.sink)
             if job.token.cancelled and job.kind != "warmup":
                 raise Cancelled()
         except (Cancelled, asyncio.CancelledError):

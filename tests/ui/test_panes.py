@@ -97,3 +97,55 @@ def test_runner_outcomes_reach_the_main_thread(qapp, qloop, qtbot, bugs):
     task = qloop.create_task(runner.aclose())
     qtbot.waitUntil(task.done, timeout=10000)
     assert not [t for t in threading.enumerate() if t.name.startswith("harvest-ui")]
+
+
+def test_a_worker_never_holds_the_last_reference_to_its_job(qapp, qloop, qtbot, bugs):
+    """A finished job's QObject must die on the main thread: the worker's `report` holds no strong ref."""
+    import gc
+    import threading
+    import weakref
+
+    from harvest_desktop.ui.ops import DONE, JobRunner
+
+    runner = JobRunner(qloop, on_bug=bugs.append)
+    kept: list = []  # what a worker thread still holds after its work returned
+    deleted_on: list[int] = []
+
+    def work(token, report):
+        report(Progress(1, 1, "done"))
+        kept.append(report)
+        return 1
+
+    job = runner.run("Holding on", work)
+    qtbot.waitUntil(lambda: job.state != "running", timeout=10000)
+    assert job.state == DONE and job.last == Progress(1, 1, "done")
+    alive = weakref.ref(job)
+    job.destroyed.connect(lambda *_: deleted_on.append(threading.get_ident()))
+    del job
+    gc.collect()
+    assert alive() is None, "the report callable a worker kept still holds the Job"
+    assert deleted_on == [threading.get_ident()]  # freed here, on the main thread
+    kept[0](Progress(2, 2, "late"))  # a late report after the Job is gone is dropped quietly
+
+    # Nor does it hold the last reference to a widget the work function's closure captured.
+    from PySide6.QtCore import QObject
+
+    held = QObject()
+    held_deleted_on: list[int] = []
+    held.destroyed.connect(lambda *_: held_deleted_on.append(threading.get_ident()))
+    gate = threading.Event()
+
+    def uses_widget(token, report, _w=held):
+        gate.wait(10)
+        return _w.objectName()
+
+    other = runner.run("Borrowing a widget", uses_widget)
+    del uses_widget, held
+    gate.set()
+    qtbot.waitUntil(lambda: other.state != "running", timeout=10000)
+    del other
+    runner.executor.shutdown(wait=True)  # the worker has let go of everything it was given
+    gc.collect()
+    qtbot.waitUntil(lambda: bool(held_deleted_on), timeout=5000)
+    assert held_deleted_on == [threading.get_ident()]
+    assert not bugs
