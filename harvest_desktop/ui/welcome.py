@@ -115,7 +115,7 @@ class WelcomeDialog(QDialog):
         self.buttons.accepted.connect(self.accept)
         layout.addWidget(self.buttons)
 
-        self._relay = _Relay()
+        self._relay = _Relay(self)  # owned by the dialog: never freed on the probe thread
         self._relay.done.connect(self._on_detected, Qt.ConnectionType.QueuedConnection)
         self._worker: threading.Thread | None = None
         self.resize(560, 420)
