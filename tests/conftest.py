@@ -7,6 +7,24 @@ from pathlib import Path
 
 import pytest
 
+
+@pytest.hookimpl(trylast=True)
+def pytest_configure(config):
+    """A crash in native code prints the crashing thread alone, right under "Fatal Python error".
+
+    pytest dumps every thread; with a dozen idle worker threads the one that crashed scrolls out of
+    the part of the log a CI summary keeps. The crashing thread's stack is what names the fault.
+    """
+    import faulthandler
+
+    try:  # the descriptor pytest's own faulthandler plugin writes to (the real stderr, not captured)
+        from _pytest.faulthandler import fault_handler_stderr_fd_key
+
+        fd = config.stash[fault_handler_stderr_fd_key]
+    except (ImportError, KeyError):
+        return
+    faulthandler.enable(file=fd, all_threads=False)
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
