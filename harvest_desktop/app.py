@@ -73,10 +73,26 @@ def warm_up(modules=WARM_MODULES, cancel=None) -> list[str]:
             from harvest_desktop.index import embedder
 
             embedder.get_model()
+            embedder.get_query_model()
             loaded.append("embedding model")
         except Exception as exc:
             log.info("warm-up could not load the embedding model (%s)", exc.__class__.__name__)
+    freeze_long_lived()
     return loaded
+
+
+def freeze_long_lived() -> None:
+    """Move what is alive now (Qt wrappers, the models, spaCy, the libraries: ~280,000 objects)
+    out of the garbage collector's reach.
+
+    A full collection walks every tracked object while holding the GIL, so every thread, the
+    window's included, stops for it: with this heap it took 0.4-1.4 s, and a harvest's analysis,
+    which allocates many small containers, set one off every few seconds (measured with
+    tests/bench/bench_ui_stall.py --sample: the longest loop stalls were these collections).
+    Frozen objects are still freed by reference counting; only cycles among them would stay."""
+    import gc
+
+    gc.freeze()
 
 
 class HarvestApp:

@@ -49,8 +49,13 @@ DEFAULT_BACKEND = "onnx-int8"
 BACKENDS = ("onnx", "onnx-int8", "torch")
 
 _lock = threading.Lock()
-_encode_lock = threading.Lock()
+_encode_lock = threading.Lock()  # the shared model's calls, one at a time (torch is not re-entrant)
 _model = None
+# Queries get their own small one-thread onnxruntime session: a search's query is embedded at once,
+# never queued behind a harvest's batches on the shared model (its lock is held per 512 texts,
+# seconds on a loaded machine; a search measured 5-10 s waiting for it).
+_query_lock = threading.Lock()
+_query_model = None
 
 
 def is_loaded() -> bool:
@@ -290,5 +295,32 @@ def embed_texts(
     return vecs[where] if len(unique) != len(texts) else vecs
 
 
+def get_query_model():
+    """The session that embeds search queries: a second one-thread onnxruntime session (a few
+    milliseconds per query, shares nothing with the harvest's); with torch, the shared model."""
+    global _query_model
+    if _query_model is not None:
+        return _query_model
+    model = get_model()
+    with _query_lock:
+        if _query_model is None:
+            if isinstance(model, OnnxEmbedder):
+                _query_model = OnnxEmbedder(model_dir(), model.onnx_file, threads=1)
+            else:
+                _query_model = model
+    return _query_model
+
+
 def embed_query(text: str) -> "np.ndarray":
-    return embed_texts([text])[0]
+    """One normalised vector for a search query, without waiting for a harvest's embedding."""
+    if embed_texts is not _embed_texts:  # a stand-in embedder (tests): queries share its space
+        return embed_texts([text])[0]
+    model = get_query_model()
+    if model is _model:  # the shared model (torch): take turns with the batches
+        with _encode_lock:
+            return model.encode([text])[0]
+    with _query_lock:
+        return model.encode([text])[0]
+
+
+_embed_texts = embed_texts

@@ -48,15 +48,17 @@ class AnalysisService:
 
         from harvest_desktop.understand.analysis import analyze_document
 
-        with self._lock:
+        from harvest_desktop.core.gcquiet import fewer_full_collections
+
+        with self._lock, fewer_full_collections():  # the result's many objects live until stored
             t = time.perf_counter()
             result = analyze_document(doc, cancel=cancel)
             seconds = time.perf_counter() - t
             cancel.check()
             self.computed += 1
-        stored = repo.save_analysis(self.db, source_id, analysis_version(), result.to_dict(),
-                                    content_hash=content_hash, seconds=seconds,
-                                    created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"))
+            stored = repo.save_analysis(self.db, source_id, analysis_version(), result.to_dict(),
+                                        content_hash=content_hash, seconds=seconds,
+                                        created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"))
         log.info("analysed source #%s in %.2f s (%d sentences, %d concepts)", source_id, seconds,
                  len(result.sentences), len(result.concepts))
         return result if stored else None

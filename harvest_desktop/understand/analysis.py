@@ -504,6 +504,13 @@ MAX_MENTIONS = 60
 def analyze_document(doc: Document, *, cancel: CancelToken = NEVER, max_concepts: int = MAX_CONCEPTS,
                      ) -> SourceAnalysis:
     """The analysis of one document; deterministic, offline, and linear in its length."""
+    from harvest_desktop.core.gcquiet import fewer_full_collections
+
+    with fewer_full_collections():  # its many small objects would set off long full collections
+        return _analyze_document(doc, cancel=cancel, max_concepts=max_concepts)
+
+
+def _analyze_document(doc: Document, *, cancel: CancelToken, max_concepts: int) -> SourceAnalysis:
     sentences: list[Sentence] = []
     glossary: list[GlossaryEntry] = []
     emphasis: Counter[str] = Counter()

@@ -12,6 +12,7 @@ import os
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -98,12 +99,15 @@ if __name__ == "__main__" and "--book" not in sys.argv:
     main(int(sys.argv[1]) if len(sys.argv) > 1 else 100)
 
 
-def book(pages: int = 500) -> None:
+def book(pages: int = 500, *, sample: bool = False, cancels: bool = True) -> None:
     """A `pages`-page PDF harvested through the window while searches run; then Cancel timed twice
     (while the book is read, while it is embedded). Prints the longest loop stall, each search's
     time to results, and each cancel's time from the press to the job stopping.
 
-    Run: .venv/bin/python tests/bench/bench_ui_stall.py --book [pages]"""
+    Run: .venv/bin/python tests/bench/bench_ui_stall.py --book [pages] [--sample] [--no-cancel]
+    --sample: a watchdog thread samples the main thread's stack while the loop is late and the
+    search thread's while a search runs, and prints where the time went (stall_sampler.py).
+    --no-cancel: skip the two timed cancels (faster, for iterating on the stall)."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     os.environ["HARVEST_NO_WELCOME"] = "1"
     os.environ["HARVEST_HOME"] = tempfile.mkdtemp(prefix="harvest-stall-book-")
@@ -112,7 +116,7 @@ def book(pages: int = 500) -> None:
     from tests.books import make_book, write_pdf
 
     t0 = time.perf_counter()
-    for name, seed in (("book-a.pdf", 7), ("book-b.pdf", 11), ("book-c.pdf", 13)):
+    for name, seed in (("book-a.pdf", 7), ("book-b.pdf", 11), ("book-c.pdf", 13))[:3 if cancels else 1]:
         write_pdf(make_book(pages=pages, chapters=10, sections=4, seed=seed), corpus / name)
     write_corpus(corpus, 3)
     print(f"made three {pages}-page PDFs in {time.perf_counter() - t0:.0f} s")
@@ -127,6 +131,13 @@ def book(pages: int = 500) -> None:
     loop = qasync.QEventLoop(qapp)
     asyncio.set_event_loop(loop)
     gaps: list[float] = []
+    sampler = None
+    if sample:
+        from tests.bench.stall_sampler import StallSampler
+
+        sampler = StallSampler()
+        if os.environ.get("HARVEST_STALL_DUMPS"):  # a file: every stack, each time the loop is 250 ms late
+            sampler.dump_stalls_to(os.environ["HARVEST_STALL_DUMPS"])
     searches: list[float] = []
     cancels: list[tuple[str, float]] = []
 
@@ -160,15 +171,22 @@ def book(pages: int = 500) -> None:
         app.window.add_items([str(p) for p in sorted(corpus.glob("*.md"))])
         await wait_idle(app)
 
-        await timed_cancel(app, "Reading", corpus / "book-b.pdf")
-        await timed_cancel(app, "Embedding", corpus / "book-c.pdf")
+        if cancels:
+            await timed_cancel(app, "Reading", corpus / "book-b.pdf")
+            await timed_cancel(app, "Embedding", corpus / "book-c.pdf")
 
         last = [time.perf_counter()]
+        cpu0 = time.process_time()
 
         def tick() -> None:
             now = time.perf_counter()
             gaps.append((now - last[0]) * 1000)
             last[0] = now
+            if sampler is not None:
+                sampler.heartbeat()
+
+        if sampler is not None:
+            sampler.start()
 
         timer = QTimer()
         timer.setInterval(10)
@@ -182,15 +200,24 @@ def book(pages: int = 500) -> None:
         while app.runner.running("harvest") or app.runner.running("enqueue"):
             asked = time.perf_counter()
             window.run_search("photosynthesis energy in the cell")
+            if sampler is not None:
+                sampler.search_ident = next((t.ident for t in threading.enumerate()
+                                             if t.name.startswith("harvest-search")), None)
             await asyncio.sleep(0.01)
             while window.runner.running("search"):
                 await asyncio.sleep(0.01)
             searches.append(time.perf_counter() - asked)
+            if sampler is not None:
+                sampler.search_ident = None
             await asyncio.sleep(2.0)
         elapsed = time.perf_counter() - started
         timer.stop()
+        if sampler is not None:
+            sampler.stop()
         status = {s.name: s.status for s in window.sources.sources.values()}
-        print(f"harvested book-a.pdf ({pages} pages) in {elapsed:.1f} s: {status.get('book-a.pdf')}")
+        print(f"harvested book-a.pdf ({pages} pages) in {elapsed:.1f} s: {status.get('book-a.pdf')}; "
+              f"this process used {time.process_time() - cpu0:.1f} CPU-s (the reader's process not counted); "
+              f"load average {os.getloadavg()[0]:.1f}")
         await app.aclose()
 
     with loop:
@@ -206,8 +233,11 @@ def book(pages: int = 500) -> None:
     for stage, took in cancels:
         print(f"cancel while {stage.lower()}: {took * 1000:.0f} ms from the press to the job stopping")
     print(f"cpus={os.cpu_count()} (shared with other jobs)")
+    if sampler is not None:
+        sampler.report()
 
 
 if __name__ == "__main__" and len(sys.argv) > 1 and sys.argv[1] == "--book":
-    book(int(sys.argv[2]) if len(sys.argv) > 2 else 500)
+    args = [a for a in sys.argv[2:] if not a.startswith("--")]
+    book(int(args[0]) if args else 500, sample="--sample" in sys.argv, cancels="--no-cancel" not in sys.argv)
     sys.exit(0)
