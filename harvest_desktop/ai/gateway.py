@@ -98,6 +98,8 @@ class Gateway:
 
     def provider_for(self, route: Route):
         key = (route.kind, route.provider)
+        if route.kind == "ollama":  # a changed address in Settings takes effect at once
+            key = (route.kind, route.provider, keys.ollama_url())
         if key in self._providers:
             return self._providers[key]
         if route.kind == "cloud":
@@ -114,7 +116,7 @@ class Gateway:
         elif route.kind == "ollama":
             from harvest_desktop.ai.providers.local import OllamaProvider
 
-            prov = OllamaProvider(keys.ollama_url())
+            prov = OllamaProvider(key[2])
         else:
             raise KnownError(f"no provider for {route.label}")
         self._providers[key] = prov

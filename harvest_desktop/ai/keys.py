@@ -157,8 +157,9 @@ def set_key(provider_key: str, value: str) -> None:
     value = value.strip()
     if not value:
         raise KnownError(f"{p.label}: nothing to store", hint="paste the key, or use Clear to remove it")
-    if not p.secret and not value.lower().startswith(("http://", "https://")):
-        raise KnownError(f"{p.label}: '{value}' is not an http(s) address", hint=f"for example {DEFAULT_OLLAMA_URL}")
+    if not p.secret:  # the Ollama address: a setting, not a secret (works with no key store)
+        set_ollama_url(value)
+        return
     _require_secure()
     try:
         import keyring
@@ -172,6 +173,10 @@ def set_key(provider_key: str, value: str) -> None:
 
 def clear_key(provider_key: str) -> None:
     p = provider(provider_key)
+    if not p.secret:
+        set_ollama_url("")
+        _forget_stored_address(provider_key)
+        return
     _require_secure()
     try:
         import keyring
@@ -189,8 +194,65 @@ def clear_key(provider_key: str) -> None:
 
 
 def ollama_url() -> str:
-    """The Ollama server to use: the stored address, OLLAMA_HOST, or the local default."""
-    return get_key("ollama") or os.environ.get("OLLAMA_HOST") or DEFAULT_OLLAMA_URL
+    """The Ollama server to use: the address in Settings, one an older version kept in the key
+    store, OLLAMA_HOST, or the local default."""
+    return configured_ollama_url() or os.environ.get("OLLAMA_HOST") or DEFAULT_OLLAMA_URL
+
+
+def configured_ollama_url() -> str:
+    """The address the person set ("" when none): Settings first, then the key store's old entry."""
+    from harvest_desktop.core.settings import Settings
+
+    return Settings.load().ollama_url.strip() or _stored_address("ollama")
+
+
+def check_address(value: str, label: str = "Ollama server") -> str:
+    """An http(s) address with a host, or a KnownError saying what to type."""
+    from urllib.parse import urlsplit
+
+    value = value.strip()
+    try:
+        parts = urlsplit(value)
+        ok = parts.scheme in ("http", "https") and bool(parts.hostname)
+        parts.port  # noqa: B018 (raises on a bad port)
+    except ValueError:
+        ok = False
+    if not ok:
+        raise KnownError(f"{label}: '{value}' is not an http(s) address", hint=f"for example {DEFAULT_OLLAMA_URL}")
+    return value.rstrip("/")
+
+
+def set_ollama_url(value: str) -> None:
+    """Store the Ollama address in Settings ("" = back to OLLAMA_HOST or the local default)."""
+    from harvest_desktop.core.settings import Settings
+
+    value = check_address(value) if value.strip() else ""
+    settings = Settings.load()
+    settings.ollama_url = value
+    settings.save()
+
+
+def _stored_address(name: str) -> str:
+    """An address an older Harvest kept in the key store (read only if the store is trusted)."""
+    try:
+        return get_key(name) or ""
+    except KnownError:
+        return ""
+
+
+def _forget_stored_address(name: str) -> None:
+    if not secure_backend()[0]:
+        return
+    try:
+        import keyring
+        from keyring.errors import PasswordDeleteError
+
+        try:
+            keyring.delete_password(SERVICE, name)
+        except PasswordDeleteError:
+            pass
+    except Exception as exc:
+        log.warning("could not remove the old address from the key store: %s", exc.__class__.__name__)
 
 
 # -- masked display --------------------------------------------------------------------------
@@ -345,8 +407,12 @@ def list_keys() -> list[KeyEntry]:
     where = where_kept()
     rows = []
     for p in PROVIDERS:
+        if not p.secret:  # the Ollama address: shown as set, from Settings
+            value = configured_ollama_url()
+            rows.append(KeyEntry(p.key, p.label, bool(value), value, "settings" if value else ""))
+            continue
         value = get_key(p.key)
-        tail = (masked(value) if p.secret else value or "") if value else ""
+        tail = masked(value) if value else ""
         rows.append(KeyEntry(p.key, p.label, bool(value), tail, where if value else ""))
     for e in endpoints():
         value = get_key(e.key_name)

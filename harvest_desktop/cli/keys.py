@@ -71,8 +71,10 @@ def run(lib, args) -> int:
                   file=sys.stderr)
             return EXIT_USAGE
         keys.set_key(name, value)
-        shown = keys.masked(value) if p.secret else value
-        print(f"stored {args.provider} {'key' if p.secret else 'address'} {shown} in {keys.where_kept()}")
+        if p.secret:
+            print(f"stored {args.provider} key {keys.masked(value)} in {keys.where_kept()}")
+        else:
+            print(f"stored the {p.label.removesuffix(' URL')} address {keys.ollama_url()} in the settings")
         return EXIT_OK
     if action == "test":
         from harvest_desktop.ai.keytest import test_key
@@ -88,7 +90,10 @@ def run(lib, args) -> int:
             print(f"removed endpoint {args.provider} and its key")
             return EXIT_OK
         keys.clear_key(name)
-        print(f"removed the {args.provider} {'key' if keys.provider(name).secret else 'address'}")
+        if keys.provider(name).secret:
+            print(f"removed the {args.provider} key")
+        else:
+            print(f"removed the {args.provider} address (now {keys.ollama_url()})")
         return EXIT_OK
     return EXIT_USAGE
 

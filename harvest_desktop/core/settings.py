@@ -57,6 +57,9 @@ class Settings:
     output_language: str = "en"
     default_engine: str = "builtin"
     monthly_budget_usd: float = 5.0
+    # The Ollama server the gateway talks to ("" = OLLAMA_HOST, or http://127.0.0.1:11434).
+    # An address, not a secret: it lives here, not in the key store.
+    ollama_url: str = ""
     first_run_done: bool = False
     # Where the library lives; "" means the platform default. Read at start-up by
     # apply_data_folder_choice(), so a change takes effect on the next start. HARVEST_HOME wins.

@@ -966,6 +966,7 @@ class MainWindow(QMainWindow):
             except OSError as exc:
                 self.show_known_error(f"Settings: could not save ({exc.strerror}); check the data folder")
             self.apply_settings()
+            self.keys.refresh()  # it shows the Ollama address
         dialog.deleteLater()
 
     def apply_settings(self) -> None:

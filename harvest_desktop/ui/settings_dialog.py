@@ -46,7 +46,7 @@ ENGINES = (
 # what Harvest does not do. The gateway reads the monthly budget (a cap that blocks cloud generation
 # before anything is sent); model-written formats write in "output_language" (their prompts ask for it); the engine is chosen
 # per generation in the Formats pane, so "default_engine" stays hidden.
-SHOWN_GENERATION_SETTINGS: frozenset[str] = frozenset({"monthly_budget_usd", "output_language"})
+SHOWN_GENERATION_SETTINGS: frozenset[str] = frozenset({"monthly_budget_usd", "output_language", "ollama_url"})
 
 THEMES = (("system", "Follow the system"), ("light", "Light"), ("dark", "Dark"))
 LANGUAGES = (
@@ -192,8 +192,16 @@ class SettingsDialog(QDialog):
         _describe(self.language_combo, "Output language",
                   "Language of generated material, as a code such as en, de or pt-BR")
         form.addRow("Output &language:", self.language_combo)
+
+        self.ollama_edit = QLineEdit(page)
+        self.ollama_edit.setPlaceholderText(_ollama_default())
+        self.ollama_edit.setClearButtonEnabled(True)
+        _describe(self.ollama_edit, "Ollama server address",
+                  "Where your Ollama server answers, e.g. http://127.0.0.1:11434; empty: OLLAMA_HOST or "
+                  "this computer. An address, not a secret: it is kept with the settings")
+        form.addRow("&Ollama server:", self.ollama_edit)
         for widget, name in ((self.engine_combo, "default_engine"), (self.budget_spin, "monthly_budget_usd"),
-                             (self.language_combo, "output_language")):
+                             (self.language_combo, "output_language"), (self.ollama_edit, "ollama_url")):
             form.setRowVisible(widget, self.shows(name))
         return page
 
@@ -289,6 +297,7 @@ class SettingsDialog(QDialog):
         for folder in s.watched_folders:
             self.watched_list.addItem(folder)
         _select(self.theme_combo, s.theme)
+        self.ollama_edit.setText(s.ollama_url)
 
     def _language_code(self) -> str:
         text = self.language_combo.currentText().strip()
@@ -316,6 +325,7 @@ class SettingsDialog(QDialog):
         s.web.concurrency = self.concurrency_spin.value()
         s.watched_folders = self.watched_folders()
         s.theme = str(self.theme_combo.currentData())
+        s.ollama_url = self.ollama_edit.text().strip().rstrip("/")
         return s
 
     def validation_errors(self) -> list[tuple[QWidget, str]]:
@@ -336,6 +346,16 @@ class SettingsDialog(QDialog):
         if self.shows("output_language") and not _LANGUAGE_CODE.match(code):
             problems.append((self.language_combo, f"“{code}” is not a language code. Use a code "
                              "such as en, de or pt-BR."))
+        address = self.ollama_edit.text().strip()
+        if address:
+            from harvest_desktop.ai.keys import check_address
+            from harvest_desktop.core.errors import KnownError
+
+            try:
+                check_address(address)
+            except KnownError:
+                problems.append((self.ollama_edit, f"“{address}” is not an address. Type one such as "
+                                 "http://127.0.0.1:11434, or leave it empty for this computer."))
         for folder in self.watched_folders():
             if not Path(folder).is_dir():
                 problems.append((self.watched_list, f"The watched folder {folder} does not exist. "
@@ -432,3 +452,12 @@ def _writable(path: Path) -> bool:
             return False
         probe = probe.parent
     return probe.is_dir() and os.access(probe, os.W_OK | os.X_OK)
+
+
+def _ollama_default() -> str:
+    """What an empty Ollama address means here: OLLAMA_HOST, or this computer's default."""
+    import os
+
+    from harvest_desktop.ai.keys import DEFAULT_OLLAMA_URL
+
+    return os.environ.get("OLLAMA_HOST") or DEFAULT_OLLAMA_URL

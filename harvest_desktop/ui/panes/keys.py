@@ -1,4 +1,6 @@
-"""The Keys pane: which providers have a key, set and clear them; values are never shown."""
+"""The Keys pane: which providers have a key, set and clear them; values are never shown.
+
+Only keys: the Ollama address is not a secret and is set in Settings (Generation)."""
 
 from __future__ import annotations
 
@@ -39,6 +41,9 @@ def _ask_model(parent: QWidget) -> str | None:
     return text.strip() if ok and text.strip() else None
 
 
+KEY_PROVIDERS = [p for p in keys.PROVIDERS if p.secret]
+
+
 class KeysPane(QWidget):
     def __init__(self, runner: JobRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -59,7 +64,7 @@ class KeysPane(QWidget):
         self.test_buttons: dict[str, QPushButton] = {}
         self.verdicts: dict[str, str] = {}  # last Test result per provider
         grid = QGridLayout()
-        for row, p in enumerate(keys.PROVIDERS):
+        for row, p in enumerate(KEY_PROVIDERS):
             name = QLabel(p.label)
             name.setToolTip(p.hint)
             state = QLabel("…")
@@ -102,11 +107,16 @@ class KeysPane(QWidget):
         self.servers.setWordWrap(True)
         self.servers.setAccessibleName("OpenAI-compatible servers")
         self.servers.setToolTip("Servers added with `harvest keys add-endpoint NAME --base-url URL`")
+        self.ollama_label = QLabel("")
+        self.ollama_label.setWordWrap(True)
+        self.ollama_label.setAccessibleName("Ollama server")
+        self.ollama_label.setToolTip("The Ollama address is not a secret: change it in Settings (Generation)")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.banner)
         layout.addLayout(grid)
         layout.addWidget(self.servers)
+        layout.addWidget(self.ollama_label)
         buttons = QHBoxLayout()
         buttons.addWidget(self.add_server_button)
         buttons.addWidget(self.pull_button)
@@ -133,12 +143,12 @@ class KeysPane(QWidget):
             breakers = Breakers()
             health = {name: breakers.state(name).describe() for name in rows if breakers.state(name).failures}
             servers = [r for r in rows.values() if r.base_url]
-            return ok, description, state, health, servers
+            return ok, description, state, health, servers, keys.ollama_url()
 
         self.runner.run("Checking the key store", work, kind="keys", visible=False, on_success=self._show)
 
     def _show(self, result) -> None:
-        ok, description, state, health, servers = result
+        ok, description, state, health, servers, ollama = result
         self.secure = ok
         self.help_text = "" if ok else description
         if ok:
@@ -147,7 +157,8 @@ class KeysPane(QWidget):
             first = description.split(". ")[0].split(":")[0].rstrip(".")
             self.banner.setText(f"{first}: keys cannot be saved on this computer. <a href='#fix'>How to fix</a>")
         self.banner.setToolTip(description)
-        for p in keys.PROVIDERS:
+        self.ollama_label.setText(f"Ollama server: {ollama} (change it in Settings, Generation)")
+        for p in KEY_PROVIDERS:
             label = self.status[p.key]
             tail = state.get(p.key, "")
             if not ok:
