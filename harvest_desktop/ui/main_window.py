@@ -966,7 +966,8 @@ class MainWindow(QMainWindow):
             except OSError as exc:
                 self.show_known_error(f"Settings: could not save ({exc.strerror}); check the data folder")
             self.apply_settings()
-            self.keys.refresh()  # it shows the Ollama address
+            if (keys := self._lazy.built("keys")) is not None:
+                keys.refresh()  # it shows the Ollama address
         dialog.deleteLater()
 
     def apply_settings(self) -> None:
