@@ -63,7 +63,7 @@ def run(lib, args) -> int:
     try:
         results = lib.sources.harvest_sync([s.id for s in queued], cancel=token, progress=progress_printer())
     except Cancelled:
-        print("harvest: cancelled; unfinished items stay queued and resume on the next `harvest add`",
+        print("harvest: cancelled; unfinished items stay queued: `harvest resume` goes on with them",
               file=sys.stderr)
         return EXIT_CANCELLED
     except StorageError as exc:  # the items done before the fault still get their lines

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 COMMAND_MODULES: tuple[str, ...] = (
     "add",
+    "resume",
     "listing",
     "show",
     "remove",

@@ -370,6 +370,29 @@ class SourcesService:
         self._set_status(source_id, m.QUEUED, None)
         return Changes(sources_changed={source_id})
 
+    def resume(self, source_ids: Sequence[int] | None = None) -> tuple[list[int], list[str]]:
+        """Queue cancelled items again so a harvest reads them: every unfinished one (cancelled,
+        queued, or left half-done), or the given ones (a failed one named is tried again).
+        Returns the ids to harvest and one line for each named item that needs nothing."""
+        if source_ids is None:
+            todo = self._repo.by_status([m.CANCELLED, m.QUEUED, m.HARVESTING])
+        else:
+            todo, notes = [], []
+            for sid in source_ids:
+                src = self.get(sid)
+                if src is None:
+                    continue
+                if src.status in (m.CANCELLED, m.FAILED, m.QUEUED, m.HARVESTING):
+                    todo.append(src)
+                else:
+                    notes.append(ItemResult(src.location, True, f"nothing to resume ({src.status})",
+                                            src.id, src.status).line())
+        for src in todo:
+            if src.status in (m.CANCELLED, m.FAILED) and src.id is not None:
+                self._set_status(src.id, m.QUEUED, None)
+        ids = [s.id for s in todo if s.id is not None]
+        return ids, ([] if source_ids is None else notes)
+
     # -- remove and decide ---------------------------------------------------------------------
     def remove(self, source_id: int) -> Changes:
         """Remove a source, its text, chunks and vectors."""

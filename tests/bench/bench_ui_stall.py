@@ -99,7 +99,7 @@ if __name__ == "__main__" and "--book" not in sys.argv:
     main(int(sys.argv[1]) if len(sys.argv) > 1 else 100)
 
 
-def book(pages: int = 500, *, sample: bool = False, cancels: bool = True) -> None:
+def book(pages: int = 500, *, sample: bool = False, time_cancels: bool = True) -> None:
     """A `pages`-page PDF harvested through the window while searches run; then Cancel timed twice
     (while the book is read, while it is embedded). Prints the longest loop stall, each search's
     time to results, and each cancel's time from the press to the job stopping.
@@ -116,7 +116,7 @@ def book(pages: int = 500, *, sample: bool = False, cancels: bool = True) -> Non
     from tests.books import make_book, write_pdf
 
     t0 = time.perf_counter()
-    for name, seed in (("book-a.pdf", 7), ("book-b.pdf", 11), ("book-c.pdf", 13))[:3 if cancels else 1]:
+    for name, seed in (("book-a.pdf", 7), ("book-b.pdf", 11), ("book-c.pdf", 13))[:3 if time_cancels else 1]:
         write_pdf(make_book(pages=pages, chapters=10, sections=4, seed=seed), corpus / name)
     write_corpus(corpus, 3)
     print(f"made three {pages}-page PDFs in {time.perf_counter() - t0:.0f} s")
@@ -171,7 +171,7 @@ def book(pages: int = 500, *, sample: bool = False, cancels: bool = True) -> Non
         app.window.add_items([str(p) for p in sorted(corpus.glob("*.md"))])
         await wait_idle(app)
 
-        if cancels:
+        if time_cancels:
             await timed_cancel(app, "Reading", corpus / "book-b.pdf")
             await timed_cancel(app, "Embedding", corpus / "book-c.pdf")
 
@@ -239,5 +239,5 @@ def book(pages: int = 500, *, sample: bool = False, cancels: bool = True) -> Non
 
 if __name__ == "__main__" and len(sys.argv) > 1 and sys.argv[1] == "--book":
     args = [a for a in sys.argv[2:] if not a.startswith("--")]
-    book(int(args[0]) if args else 500, sample="--sample" in sys.argv, cancels="--no-cancel" not in sys.argv)
+    book(int(args[0]) if args else 500, sample="--sample" in sys.argv, time_cancels="--no-cancel" not in sys.argv)
     sys.exit(0)

@@ -77,6 +77,8 @@ def _check(args: list[str], res: subprocess.CompletedProcess, work: Path, site: 
     elif args[:1] == ["add"]:
         assert out.count("ok: ") == 5, out  # notes, lecture, two papers, the page
         assert f"{site.base}/article" in out
+    elif args == ["resume"]:  # nothing was cancelled in this walk through the README
+        assert out.strip() == "nothing to resume: no item is cancelled or unfinished"
     elif args == ["list"]:
         for name in ("notes.md", "lecture.pdf", "paper1.pdf", "paper2.md", f"{site.base}/article"):
             assert name in out
