@@ -13,6 +13,10 @@ from urllib.parse import urlsplit
 
 CONNECT_TIMEOUT_S = 5.0
 READ_TIMEOUT_S = 60.0  # between two pieces of a stream: a stalled server fails after this
+# A server on this computer (llama.cpp, Ollama, LM Studio) sends its first piece only after it has
+# read the whole prompt on the CPU: a 12,000-character part is about 3,000 tokens, which took 40 s
+# for 526 tokens on two busy cores (SmolLM2-135M, llama.cpp, two threads). It gets this long.
+LOCAL_READ_TIMEOUT_S = 300.0
 
 
 @dataclass(frozen=True)
@@ -26,6 +30,11 @@ class Timeouts:
         import httpx
 
         return httpx.Timeout(connect=self.connect, read=self.read, write=self.write, pool=self.pool)
+
+
+def timeouts_for(base_url: str | None) -> Timeouts:
+    """The timeouts for a provider at base_url: a server on this computer waits longer for a piece."""
+    return Timeouts(read=LOCAL_READ_TIMEOUT_S) if base_url and is_loopback(base_url) else Timeouts()
 
 
 def is_loopback(url: str) -> bool:

@@ -258,9 +258,8 @@ def validate(content: Any, passages: Iterable[Passage] | Mapping[int, Passage], 
         for attr in ("hook", "conclusion"):
             c = getattr(content, attr)
             if c.text:
-                kept = claims([c])
-                if not kept:
-                    setattr(content, attr, Claim())
+                kept = claims([c])  # the claim itself, its rewrite, or nothing
+                setattr(content, attr, kept[0] if kept else Claim())
     elif isinstance(content, VideoScript):
         content.scenes = _keep(content.scenes, lambda s: v.claim(s.narration, s.citations), report,
                                lambda s: f"scene “{s.narration[:40]}”", regenerate, scores)

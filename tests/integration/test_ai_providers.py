@@ -9,7 +9,7 @@ import pytest
 
 from harvest_desktop.ai import http
 from harvest_desktop.ai.providers.base import GenRequest, ProviderError, collect
-from harvest_desktop.ai.providers.cloud import CloudProvider
+from harvest_desktop.ai.providers.cloud import CloudProvider, litellm
 from harvest_desktop.ai.providers.local import OllamaProvider
 from harvest_desktop.core.cancel import CancelToken
 from harvest_desktop.core.errors import Cancelled
@@ -72,10 +72,26 @@ def test_a_stream_cut_mid_answer_is_never_a_finished_answer(kind, suffix, model)
 def test_a_stalled_server_times_out():
     with Scripted("openai", [("stall", 3)]) as srv:
         p = provider("openai", srv, "/v1", timeouts=http.Timeouts(connect=1, read=0.5))
+        litellm()  # imported before the clock starts: the import takes seconds on a busy machine
         t0 = time.perf_counter()
         with pytest.raises(ProviderError) as err:
             p.complete("gpt-4o-mini", REQ)
     assert err.value.kind in ("timeout", "unreachable", "dropped") and time.perf_counter() - t0 < 3
+
+
+def test_a_server_on_this_computer_is_given_time_to_read_the_prompt():
+    """A local server sends nothing until it has read the whole prompt on the CPU: it gets the long
+    read timeout, on the wire too; a remote server and the cloud keep the short one."""
+    local = CloudProvider("lab", kind="endpoint", api_key=None, base_url="http://127.0.0.1:8080/v1")
+    remote = CloudProvider("lab2", kind="endpoint", api_key=None, base_url="https://models.example.org/v1")
+    cloud = CloudProvider("openai", kind="openai", api_key=fake_key())
+    assert local.timeouts.read == http.LOCAL_READ_TIMEOUT_S > http.READ_TIMEOUT_S
+    assert remote.timeouts.read == cloud.timeouts.read == http.READ_TIMEOUT_S
+    kw = local._kwargs("m", REQ, True, "none")
+    assert kw["timeout"] == http.LOCAL_READ_TIMEOUT_S
+    assert kw["client"]._client.timeout.read == http.LOCAL_READ_TIMEOUT_S
+    assert OllamaProvider("http://127.0.0.1:11434").timeouts.read == http.LOCAL_READ_TIMEOUT_S
+    assert OllamaProvider("http://gpu-box.example.org:11434").timeouts.read == http.READ_TIMEOUT_S
 
 
 def test_unreachable_server_is_said_plainly():

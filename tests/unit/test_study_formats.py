@@ -196,3 +196,21 @@ def test_validator_drops_what_its_passage_does_not_support(md_book):
                                                                                    citation=Citation(p.chunk_id)))
     assert report.flagged == 1 and regen.questions[0].status == "flagged"  # kept only with its flag
     assert Claim("x").status == ""
+
+
+def test_a_rewritten_blog_hook_replaces_the_one_it_rewrites():
+    """A hook or conclusion rewritten by the regenerate callback is the one kept, with its verdict."""
+    from harvest_desktop.formats.schema import BlogPost, BlogSection
+
+    p = Passage(7, 1, "bees.md", None, "Bees", "Honey bees communicate the location of food with the waggle dance.")
+    cit = Citation(passage=7, source_id=1, title="bees.md", quote=p.text)
+    good = Claim("Honey bees show where food is with the waggle dance.", [cit])
+    post = BlogPost(title="Bees", hook=Claim("Volcanoes erupt molten rock from deep below.", [cit]),
+                    sections=[BlogSection("Dance", [good])],
+                    conclusion=Claim("Submarines dive under polar ice sheets.", [cit]))
+    rewritten = Claim("Honey bees communicate where food is with a waggle dance.", [cit])
+    report = validate(post, {7: p}, threshold=0.35,
+                      regenerate=lambda item, problem: rewritten if item is post.hook else None)
+    assert post.hook is rewritten and post.hook.status == "grounded"
+    assert post.conclusion.text == "" and report.dropped == 1
+    assert report.checked == 3 and report.passed == 2

@@ -58,12 +58,12 @@ class CloudProvider:
     """One litellm-backed provider: a cloud vendor, or a named OpenAI-compatible endpoint."""
 
     def __init__(self, name: str, *, kind: str, api_key: str | None, base_url: str | None = None,
-                 timeouts: http.Timeouts = http.Timeouts()) -> None:
+                 timeouts: http.Timeouts | None = None) -> None:
         self.name = name
         self.kind = kind  # "openai" | "anthropic" | "gemini" | "endpoint"
         self._key = api_key
         self.base_url = base_url or os.environ.get(BASE_URL_ENV.get(kind, ""), "") or None
-        self.timeouts = timeouts
+        self.timeouts = timeouts or http.timeouts_for(self.base_url)
         self.local = bool(self.base_url) and http.is_loopback(self.base_url or "")
         # Structured-output modes each model of this server accepts, learnt on refusal (servers, and
         # models on one server, differ) and remembered in the data folder per server and model, so

@@ -27,9 +27,9 @@ class PullProgress:
 class OllamaProvider:
     name = "ollama"
 
-    def __init__(self, url: str, timeouts: http.Timeouts = http.Timeouts()) -> None:
+    def __init__(self, url: str, timeouts: http.Timeouts | None = None) -> None:
         self.url = url.rstrip("/")
-        self.timeouts = timeouts
+        self.timeouts = timeouts or http.timeouts_for(self.url)
         self._client = None
 
     def client(self):
