@@ -12,6 +12,7 @@ from harvest_desktop.acquire.pdf_layout import PageLayout, read_outline, read_pa
 from harvest_desktop.acquire.pdf_structure import build_blocks
 from harvest_desktop.core.document import Block, Document, blocks_from_plain_text, with_heading_paths
 from harvest_desktop.core.errors import BadInput, LimitExceeded
+from harvest_desktop.core.progress import report_pages
 from harvest_desktop.core.settings import HarvestLimits
 
 OCR_HINT = ("install Tesseract OCR to read scanned PDFs (Debian/Ubuntu: sudo apt install tesseract-ocr; "
@@ -61,6 +62,7 @@ def read_pdf(path: Path, data: bytes, limits: HarvestLimits) -> Document:
         layouts: list[PageLayout] = []
         needs_ocr: list[int] = []
         for index in range(n_pages):
+            report_pages(index, n_pages)
             page = pdf[index]
             try:
                 textpage = page.get_textpage()
@@ -78,11 +80,13 @@ def read_pdf(path: Path, data: bytes, limits: HarvestLimits) -> Document:
             finally:
                 page.close()
             page_texts.append(text.replace("\r\n", "\n").replace("\r", "\n"))
+        report_pages(n_pages, n_pages)
         outline = read_outline(pdf)
         warnings: list[str] = []
         if needs_ocr:
             if tesseract_available():
-                for index in needs_ocr:
+                for k, index in enumerate(needs_ocr):
+                    report_pages(k, len(needs_ocr), "OCR")
                     remaining = limits.parse_timeout_s - (time.monotonic() - started)
                     page_texts[index] = _ocr_page(pdf, index, limits, max(1.0, remaining), item)
             else:

@@ -24,6 +24,7 @@ from harvest_desktop.core import errors as _errors
 from harvest_desktop.core.document import Document
 from harvest_desktop.core.cancel import NEVER, CancelToken
 from harvest_desktop.core.errors import BadInput, Cancelled, KnownError, LimitExceeded
+from harvest_desktop.core.progress import PageSink
 from harvest_desktop.core.settings import HarvestLimits
 
 log = logging.getLogger(__name__)
@@ -56,10 +57,36 @@ def _resolve(target: str):
     return obj
 
 
+PAGES_EVERY_S = 0.25  # a worker sends pages read at most this often (and always the last page)
+
+
+def _page_sender(conn):
+    """report_pages() inside the worker: ("pages", (done, total, what)) to the parent, throttled."""
+    import time
+
+    last = [0.0]
+
+    def send(done: int, total: int, what: str) -> None:
+        now = time.monotonic()
+        if done < total and now - last[0] < PAGES_EVERY_S:
+            return
+        last[0] = now
+        try:
+            conn.send(("pages", (done, total, what)))
+        except (OSError, ValueError):
+            pass
+
+    return send
+
+
 def _worker_main(conn, memory_mb: int) -> None:
-    """Serve jobs until told to stop; every outcome goes back as a tagged tuple."""
+    """Serve jobs until told to stop; every outcome goes back as a tagged tuple (before it, any
+    number of ("pages", ...) reports while a reader works through a document's pages)."""
+    from harvest_desktop.core.progress import reporting_pages
+
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")
     current_limit = None
+    pages = _page_sender(conn)
     while True:
         try:
             msg = conn.recv()
@@ -72,7 +99,8 @@ def _worker_main(conn, memory_mb: int) -> None:
             _set_memory_limit(mem_mb)
             current_limit = mem_mb
         try:
-            result = _resolve(target)(*args)
+            with reporting_pages(pages):
+                result = _resolve(target)(*args)
             reply = ("ok", result)
         except KnownError as exc:
             reply = ("known", (type(exc).__name__, exc.message, exc.item, exc.hint))
@@ -205,28 +233,37 @@ class WorkerPool:
             self._cond.notify()
 
     def run(self, target: str, args: tuple, *, timeout_s: float, memory_mb: int, item: str,
-            cancel: CancelToken = NEVER) -> Any:
+            cancel: CancelToken = NEVER, pages: PageSink | None = None) -> Any:
+        """`pages(done, total, what)` hears the reader's page reports as they arrive."""
+        import time
+
         worker = self._take(memory_mb)
         healthy = False
+        end = time.monotonic() + timeout_s
         try:
             worker.jobs += 1
             try:
                 worker.conn.send((target, args, memory_mb))
             except (OSError, ValueError, BrokenPipeError):
                 raise BadInput("the parser process stopped unexpectedly; try again", item=item) from None
-            if not _wait_for(worker.conn, timeout_s, cancel):
-                if cancel.cancelled:  # the worker is killed (not healthy) and the item is not read
-                    raise Cancelled()
-                raise LimitExceeded(f"reading took longer than the limit of {timeout_s:g} s "
-                                    "(setting: parse timeout)", item=item)
-            try:
-                kind, payload = worker.conn.recv()
-            except (EOFError, OSError):
-                worker.proc.join(timeout=2)
-                code = worker.proc.exitcode
-                raise BadInput(f"the reader crashed on this file (exit code {code}); the file may be damaged "
-                               f"or need more than the memory limit of {memory_mb} MB (setting: parse memory)",
-                               item=item) from None
+            while True:
+                if not _wait_for(worker.conn, end - time.monotonic(), cancel):
+                    if cancel.cancelled:  # the worker is killed (not healthy) and the item is not read
+                        raise Cancelled()
+                    raise LimitExceeded(f"reading took longer than the limit of {timeout_s:g} s "
+                                        "(setting: parse timeout)", item=item)
+                try:
+                    kind, payload = worker.conn.recv()
+                except (EOFError, OSError):
+                    worker.proc.join(timeout=2)
+                    code = worker.proc.exitcode
+                    raise BadInput(f"the reader crashed on this file (exit code {code}); the file may be damaged "
+                                   f"or need more than the memory limit of {memory_mb} MB (setting: parse memory)",
+                                   item=item) from None
+                if kind != "pages":
+                    break
+                if pages is not None:
+                    pages(*payload)
             healthy = kind != "memory"
         finally:
             self._give_back(worker, healthy)
@@ -285,16 +322,19 @@ def _wait_for(conn, timeout_s: float, cancel: CancelToken) -> bool:
             return True
 
 
-def run_contained(target: str, *args: Any, limits: HarvestLimits, item: str, cancel: CancelToken = NEVER) -> Any:
+def run_contained(target: str, *args: Any, limits: HarvestLimits, item: str, cancel: CancelToken = NEVER,
+                  pages: PageSink | None = None) -> Any:
     """Call module:function(*args) in a contained worker; arguments and result must pickle."""
     return get_pool(limits).run(target, args, timeout_s=limits.parse_timeout_s,
-                                memory_mb=limits.parse_memory_mb, item=item, cancel=cancel)
+                                memory_mb=limits.parse_memory_mb, item=item, cancel=cancel, pages=pages)
 
 
-def read_file_contained(path: str | Path, limits: HarvestLimits, cancel: CancelToken = NEVER) -> Document:
-    """files.read_file in a contained worker; KnownErrors come back as themselves; a cancel kills the worker."""
+def read_file_contained(path: str | Path, limits: HarvestLimits, cancel: CancelToken = NEVER,
+                        pages: PageSink | None = None) -> Document:
+    """files.read_file in a contained worker; KnownErrors come back as themselves; a cancel kills the worker;
+    `pages(done, total, what)` hears the pages read (PDF) as the worker reads them."""
     data = run_contained("harvest_desktop.acquire.sandbox:_read_file_job", str(path), limits,
-                         limits=limits, item=Path(path).name, cancel=cancel)
+                         limits=limits, item=Path(path).name, cancel=cancel, pages=pages)
     return Document.from_dict(data)
 
 

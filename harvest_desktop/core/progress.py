@@ -35,3 +35,32 @@ def scaled(report: ProgressFn, start: int, span: int, total: int) -> Callable[[P
         report(Progress(start + int(frac * span), total, p.message))
 
     return inner
+
+
+# -- pages read, reported from inside a reader ------------------------------------------------------
+# A reader (the PDF reader's page loop) cannot take a callback through every layer between it and
+# the job, and it often runs in a contained worker process: it calls report_pages(), and whoever
+# runs it (the worker loop, a test) installs the sink for its own thread with reporting_pages().
+import threading as _threading
+from contextlib import contextmanager as _contextmanager
+
+PageSink = Callable[[int, int, str], None]  # (pages done, pages in all, what: "read" | "OCR")
+_pages = _threading.local()
+
+
+def report_pages(done: int, total: int, what: str = "read") -> None:
+    """Pages done so far in the reader on this thread (nobody listening: nothing happens)."""
+    sink = getattr(_pages, "sink", None)
+    if sink is not None:
+        sink(done, total, what)
+
+
+@_contextmanager
+def reporting_pages(sink: PageSink | None):
+    """Send this thread's report_pages() calls to `sink` while inside."""
+    before = getattr(_pages, "sink", None)
+    _pages.sink = sink
+    try:
+        yield
+    finally:
+        _pages.sink = before

@@ -271,8 +271,14 @@ class SourcesService:
             else:
                 from harvest_desktop.acquire.sandbox import read_file_contained
 
+                def pages(done: int, total: int, what: str) -> None:  # from the reader's process, as it reads
+                    verb = "OCR of scanned page" if what == "OCR" else "page"
+                    progress(Progress(done, total, f"{prefix}Reading {name}: {verb} {min(done + 1, total):,} "
+                                                   f"of {total:,}" if done < total else
+                                                   f"{prefix}Reading {name}: {total:,} pages read"))
+
                 doc = await ctx.run(ctx.parse_executor, read_file_contained, src.location, ctx.settings.limits,
-                                    cancel)
+                                    cancel, pages)
             cancel.check()
             pages = f" ({doc.pages:,} pages)" if getattr(doc, "pages", None) else ""
             progress(Progress(0, None, f"{prefix}Analysing the text{pages}"))
