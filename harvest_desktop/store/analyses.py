@@ -13,7 +13,7 @@ from harvest_desktop.store.db import Database
 def save_analysis(db: Database, source_id: int, version: int, data: dict[str, Any], *,
                   content_hash: str = "", created_at: str = "", seconds: float = 0.0) -> bool:
     """Store (or replace) a source's analysis; False when the source is gone meanwhile."""
-    payload = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    payload = dumps_in_pieces(data)
     with db.write() as s:
         if s.exec(sql("SELECT 1 FROM source WHERE id = :s").bindparams(s=source_id)).first() is None:
             return False
@@ -23,6 +23,22 @@ def save_analysis(db: Database, source_id: int, version: int, data: dict[str, An
                    "seconds, data_json) VALUES (:s, :v, :h, :c, :t, :d)")
                .bindparams(s=source_id, v=version, h=content_hash, c=created_at, t=float(seconds), d=payload))
     return True
+
+
+def dumps_in_pieces(data: Any, big: int = 256) -> str:
+    """json.dumps(data, ensure_ascii=False, separators=(",", ":")), made from many small calls.
+
+    json's C encoder holds the GIL for a whole call: one call over a book's analysis (megabytes)
+    stopped every thread, the window's included, for a quarter second and more."""
+    if isinstance(data, dict) and all(isinstance(k, str) for k in data):
+        return "{" + ",".join(_dump(k) + ":" + dumps_in_pieces(v, big) for k, v in data.items()) + "}"
+    if isinstance(data, (list, tuple)) and len(data) > big:
+        return "[" + ",".join(dumps_in_pieces(v, big) for v in data) + "]"
+    return _dump(data)
+
+
+def _dump(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def load_analyses(db: Database, source_ids: Sequence[int], version: int) -> dict[int, dict[str, Any]]:
