@@ -6,6 +6,7 @@ Each server takes a list of steps; each request consumes the next step (the last
     ("retry", seconds)      429 with a Retry-After header
     ("stall", seconds)      accept the request, then say nothing for that long
     ("drop", text)          start streaming text, then cut the connection mid-answer
+    ("slow", text, seconds) a normal answer, streamed in pieces `seconds` apart (OpenAI format)
 """
 
 from __future__ import annotations
@@ -175,6 +176,7 @@ class _Handler(BaseHTTPRequestHandler):
             return self._drop()
         text = step[1] if step[0] != "tags" else "Hello from the server."
         drop = step[0] == "drop"
+        self._gap = float(step[2]) if step[0] == "slow" else 0.005
         if kind == "openai":
             return self._openai(body, text, drop)
         if kind == "anthropic":
@@ -202,13 +204,13 @@ class _Handler(BaseHTTPRequestHandler):
                                                                  "finish_reason": "stop"}], "usage": usage})
         self._start_chunked("text/event-stream")
         base = {"id": "chatcmpl-1", "object": "chat.completion.chunk", "created": int(time.time()), "model": model}
-        pieces = _pieces(text)
+        pieces = _pieces(text, 4 if self._gap <= 0.005 else 12)
         for i, piece in enumerate(pieces):
             self._chunk("data: " + json.dumps({**base, "choices": [{"index": 0, "delta": {"content": piece},
                                                                   "finish_reason": None}]}) + "\n\n")
             if drop and i == len(pieces) // 2:
                 return self._drop()
-            time.sleep(0.005)
+            time.sleep(self._gap)
         self._chunk("data: " + json.dumps({**base, "choices": [{"index": 0, "delta": {},
                                                               "finish_reason": "stop"}]}) + "\n\n")
         if (body.get("stream_options") or {}).get("include_usage"):

@@ -27,6 +27,7 @@ from harvest_desktop.ui.jobs_panel import JobsPanel
 from harvest_desktop.ui.ops import Job, JobRunner
 from harvest_desktop.ui.text import human_time, plural
 from harvest_desktop.ui.lazy_tabs import LazyTabs
+from harvest_desktop.ui.output_tools import OutputPanel
 from harvest_desktop.ui.output_view import OutputView
 from harvest_desktop.ui.reader import BookReader
 from harvest_desktop.ui.panes.formats import FormatsPane
@@ -207,6 +208,7 @@ class MainWindow(QMainWindow):
         sl.addWidget(self.reader, 1)
 
         self.output_view = OutputView()
+        self.output_panel = OutputPanel(self, self.output_view)  # edit, versions, one item written again
 
         # The tabs nobody sees at start are built when first shown or used (ui/lazy_tabs.py).
         self._library_actions_on = False
@@ -214,7 +216,7 @@ class MainWindow(QMainWindow):
         self.tabs = QTabWidget()
         self.tabs.setAccessibleName("Previews")
         self.tabs.addTab(source_tab, "Source")
-        self.tabs.addTab(self.output_view, "Output")
+        self.tabs.addTab(self.output_panel, "Output")
         self._lazy.add("search", self.tabs, "Search", self._make_search)
         self._lazy.add("ask", self.tabs, "Ask", self._make_ask)
         self._lazy.add("concepts", self.tabs, "Concepts", self._make_concepts)
@@ -469,7 +471,7 @@ class MainWindow(QMainWindow):
         """Called once the library is open: load what it holds, resume unfinished work."""
         self.library = library
         self.feed = ChangeFeed(library, self)
-        for pane in (self.sources, self.formats, self._lazy.built("concepts")):
+        for pane in (self.sources, self.formats, self.output_panel, self._lazy.built("concepts")):
             if pane is not None:  # a tab not built yet binds when it is built
                 pane.bind(self.feed)
         self._set_library_actions(True)
@@ -773,12 +775,14 @@ class MainWindow(QMainWindow):
         source_ids = None if self.sources.all_ready_ticked() else ticked  # None: the whole library
         lib = self.library
         self.formats.set_state(busy=True)
+        stream = self.output_panel.stream_into(spec.label.lower())  # the text shows as the model writes it
         job = self.runner.run(f"Generating {spec.label.lower()}",
                               lambda t, r: lib.generation.generate(spec.key, engine=engine, source_ids=source_ids,
                                                                    cancel=t, progress=r, prefer=prefer,
-                                                                   **options).output,
+                                                                   on_text=stream, **options).output,
                               kind="generate", on_success=self._on_generated)
         job.finished.connect(lambda _state: self.formats.set_state(busy=False))
+        job.finished.connect(lambda state: self.output_view.end_stream(stream, state, job.error))
 
     def _on_generated(self, out: Output) -> None:
         self.formats.select_output(out)  # selecting it shows the preview
@@ -820,13 +824,14 @@ class MainWindow(QMainWindow):
         export_pane = self._lazy.built("export")  # not built yet: it takes the output when it is
         if export_pane is not None:
             export_pane.set_output(out)
+        self.output_panel.output_shown(out)
         if out is None:
             self.output_view.clear()
             return
         if export_pane is not None:
             self._request_export_preview(out)
         self.output_view.show_output(out)
-        self.tabs.setCurrentWidget(self.output_view)
+        self.tabs.setCurrentWidget(self.output_panel)
 
     # -- export -------------------------------------------------------------------------------
     def export(self) -> None:

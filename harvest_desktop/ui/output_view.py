@@ -1,13 +1,18 @@
 """The generated output, rendered from its structured content: every citation is a link that opens
 its source at the page (passage highlighted), quiz answers stay hidden until asked for, and lines
-keep a readable width on a wide window."""
+keep a readable width on a wide window. While a model writes, it shows the text as it streams
+(`follow`), redrawn on a timer so the window never waits on the worker, and leaves the partial text
+and a clear message when the run fails or is cancelled (`end_stream`)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QUrl, Signal
+import time
+
+from PySide6.QtCore import QTimer, QUrl, Signal
 from PySide6.QtWidgets import QTextBrowser
 
 READABLE_WIDTH = 760  # px: about 90 characters of body text
+STREAM_REDRAW_MS = 120  # the streamed text is redrawn at most this often (the worker never waits on it)
 
 
 class OutputView(QTextBrowser):
@@ -23,16 +28,72 @@ class OutputView(QTextBrowser):
         self.out = None
         self.references: dict[int, object] = {}
         self.show_answers = False
+        self.stream = None  # formats.generative.preview.StreamText being shown, while a model writes
+        self._stream_title = ""
+        self._drawn = -1
+        self.first_shown_at: float | None = None  # perf_counter() when the first streamed text was drawn
+        self._timer = QTimer(self)
+        self._timer.setInterval(STREAM_REDRAW_MS)
+        self._timer.timeout.connect(self._draw_stream)
 
     def show_output(self, out) -> None:
+        self._stop_stream()
         self.out = out
         self.show_answers = False
         self._render()
 
     def clear(self) -> None:  # noqa: D401 (QTextBrowser override)
+        self._stop_stream()
         self.out = None
         self.references = {}
         super().clear()
+
+    # -- the text as a model writes it -------------------------------------------------------------
+    def follow(self, stream, title: str) -> None:
+        """Show `stream` (a StreamText the worker feeds) as it grows, until the output or an end comes."""
+        self.out = None
+        self.references = {}
+        self.stream, self._stream_title, self._drawn = stream, title, -1
+        self.first_shown_at = None
+        self.setMarkdown(f"*Writing {title}…*")
+        self._timer.start()
+
+    def _draw_stream(self, note: str = "") -> None:
+        stream = self.stream
+        if stream is None or (stream.version == self._drawn and not note):
+            return
+        self._drawn = stream.version
+        text = stream.markdown()
+        bar = self.verticalScrollBar()
+        at_end = bar.value() >= bar.maximum() - 4
+        head = note or f"*Writing {self._stream_title}… (the finished output replaces this text)*"
+        self.setMarkdown(f"{head}\n\n{text}")
+        if stream.first_piece_at is not None and self.first_shown_at is None:
+            self.first_shown_at = time.perf_counter()
+        if at_end or note:
+            bar.setValue(bar.maximum() if not note else 0)
+
+    def end_stream(self, stream, state: str, error: str | None = None) -> None:
+        """The run that fed `stream` ended: on failure or cancel the text so far stays, under a message."""
+        if stream is not self.stream:
+            return  # the person moved on to another output meanwhile
+        self._timer.stop()
+        if state == "failed":
+            note = (f"**Not finished — {error or 'the model stopped'}.** Nothing was stored. The text the model "
+                    "wrote before it stopped is below (select it to copy it).")
+        elif state == "cancelled":
+            note = "**Cancelled.** Nothing was stored. The text written before the cancel is below."
+        else:
+            self._draw_stream()
+            return
+        if not stream.raw().strip():
+            note = note.split(" The text")[0]
+        self._draw_stream(note)
+        self.stream = None
+
+    def _stop_stream(self) -> None:
+        self._timer.stop()
+        self.stream = None
 
     def _render(self) -> None:
         from harvest_desktop.core.errors import KnownError

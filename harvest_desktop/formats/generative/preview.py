@@ -81,13 +81,14 @@ def _unescape(raw: str, closed: bool) -> str:
 class _Section:
     name: str
     parts: list[str] = field(default_factory=list)
+    stale: bool = False  # the answer is being asked for again: its first new piece replaces this text
 
 
 class StreamText:
     """The streamed text of a run, safe to feed from a worker and read from the window.
 
     Call it with each piece (the gateway's on_text); `begin(name)` starts a call's section, `restart()`
-    drops the current call's text (the answer is being asked for again)."""
+    says the current call's answer is being asked for again (its text is replaced once new text comes)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -99,7 +100,11 @@ class StreamText:
         with self._lock:
             if not self._sections:
                 self._sections.append(_Section(""))
-            self._sections[-1].parts.append(piece)
+            section = self._sections[-1]
+            if section.stale:
+                section.parts.clear()
+                section.stale = False
+            section.parts.append(piece)
             self.version += 1
             if self.first_piece_at is None and piece:
                 self.first_piece_at = time.perf_counter()
@@ -113,10 +118,11 @@ class StreamText:
             self.version += 1
 
     def restart(self) -> None:
+        """The current call's answer is asked for again: its text goes when the new one starts (if the
+        new one never comes, the text so far stays on screen)."""
         with self._lock:
             if self._sections:
-                self._sections[-1].parts.clear()
-                self.version += 1
+                self._sections[-1].stale = True
 
     def raw(self) -> str:
         with self._lock:

@@ -220,6 +220,8 @@ class FormatsPane(QWidget):
             self.output_rows[out.id] = out
             if not known:
                 self._add_output_item(out, at=0)
+            elif (item := self._item_for(out.id)) is not None:  # a new version: its title may have changed
+                item.setText(f"{out.title}  ·  {human_time(out.created_at)}")
 
     def _item_for(self, output_id: int) -> QListWidgetItem | None:
         for i in range(self.outputs.count()):
