@@ -130,7 +130,7 @@ class Gateway:
             tokens = prov.count_tokens(route.model, req.messages)
             out = req.max_output_tokens
             limit = getattr(prov, "max_output", lambda _m: None)(route.model)
-            if limit:
+            if limit and getattr(req, "total_calls", 1) == 1:  # a model's limit is per call, not per run
                 out = min(out, limit)
             return Estimate(tokens, out, prov.price(route.model))
 
@@ -150,7 +150,9 @@ class Gateway:
         if engine in ("", "auto") and prefer not in ("local", "offline") and req.messages:
             from harvest_desktop.ai.providers.cloud import litellm
 
-            input_tokens = int(litellm().token_counter(model="gpt-4o-mini", messages=req.messages))
+            # The material's size decides the complexity, not the repairs and rewrites an upper bound adds.
+            messages = getattr(req, "routing_messages", None) or req.messages
+            input_tokens = int(litellm().token_counter(model="gpt-4o-mini", messages=messages))
         return router.plan(req.format, prefer=prefer, engine=engine or "auto", has_builtin=has_builtin,
                            input_tokens=input_tokens, depth=depth)
 

@@ -79,6 +79,8 @@ def estimate_request(fmt, spec, passages: Sequence[Passage], opts: Options) -> G
                      fresh=opts.fresh)
     req.calls = len(calls)  # type: ignore[attr-defined]
     req.repairs, req.rewrites = repairs, rewrites  # type: ignore[attr-defined]
+    req.total_calls = len(calls) + len(extra)  # type: ignore[attr-defined]
+    req.routing_messages = [m for c in calls for m in c.messages]  # type: ignore[attr-defined]
     return req
 
 

@@ -10,7 +10,7 @@ import json
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QMenu, QPlainTextEdit, QPushButton,
-                               QSplitter, QToolButton, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
+                               QSizePolicy, QSplitter, QToolButton, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
 
 PATH_ROLE = Qt.ItemDataRole.UserRole
 
@@ -27,6 +27,8 @@ class OutputPanel(QWidget):
 
         self.info = QLabel("")
         self.info.setAccessibleName("Output version")
+        # Its text never widens the window (the window's size is restored from the last session).
+        self.info.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.edit_button = QPushButton("Edit…")
         self.edit_button.setToolTip("Change the text of the output's items; saved as a new version, the old kept")
         self.edit_button.clicked.connect(self.edit)
@@ -48,6 +50,10 @@ class OutputPanel(QWidget):
         self.restore_button.setToolTip("Make the version shown current again (as a new version; nothing is lost)")
         self.restore_button.clicked.connect(self.restore_viewed)
         self.restore_button.hide()
+        for button, name in ((self.edit_button, "Edit output"), (self.versions_button, "Versions of the output"),
+                             (self.again_button, "Write one item again"),
+                             (self.restore_button, "Restore this version")):
+            button.setAccessibleName(name)
 
         bar = QHBoxLayout()
         bar.setContentsMargins(4, 2, 4, 2)
