@@ -95,6 +95,17 @@ class MessageBar(QWidget):
             self.action.setVisible(True)
         self.setVisible(True)
 
+    def drop(self, text: str) -> None:
+        """Take one line (and the action offered with it) away; hide when none is left."""
+        if text not in self.lines:
+            return
+        self.lines.remove(text)
+        self.label.setText("\n".join(self.lines))
+        self._action = None
+        self.action.setVisible(False)
+        if not self.lines:
+            self.setVisible(False)
+
     def _run_action(self) -> None:
         action, self._action = self._action, None
         self.action.setVisible(False)
@@ -119,6 +130,9 @@ class MainWindow(QMainWindow):
         self.runner = runner
         self.settings = settings
         self.library = None  # attached once opened, off the UI thread
+        from harvest_desktop.ui.undo_remove import PendingRemovals
+
+        self.removals = PendingRemovals(self)  # Remove waits a few seconds for Undo
         self.feed: ChangeFeed | None = None  # the library's changes, on the main thread
         self._queued_items: list[str] = []
         self._harvest_again = False
@@ -459,6 +473,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt override)
         self.save_state()
+        self.removals.flush()
         if self.feed is not None:
             self.feed.close()
         self.sync.close()
@@ -723,9 +738,7 @@ class MainWindow(QMainWindow):
             return
         if not self.confirm_remove(self, src.title or src.name):
             return
-        lib = self.library
-        self.runner.run(f"Removing {src.name}", lambda t, r: lib.sources.remove(source_id), kind="remove",
-                        on_success=lambda _: self._removed(src.name))
+        self.removals.schedule(src, self._removed)  # the row goes now; "Undo" for a few seconds
 
     def _removed(self, name: str) -> None:
         self.preview_info.clear()

@@ -101,6 +101,7 @@ class SourcesPane(QWidget):
         self.sources: dict[int, Source] = {}
         self.items: dict[int, QTreeWidgetItem] = {}
         self.unticked: set[int] = set()  # ready sources the person left out of generation
+        self.held_back: set[int] = set()  # removed, waiting for Undo (ui/undo_remove.py): not shown
         self._ticked: list[int] = []
 
         self.add_row = QHBoxLayout()
@@ -235,7 +236,7 @@ class SourcesPane(QWidget):
         self._emit_ticked()
 
     def update_source(self, src: Source) -> None:
-        if src.id is None:
+        if src.id is None or src.id in self.held_back:
             return
         self.sources[src.id] = src
         if src.id not in self.items:
