@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QFrame, QMainWindow, QScrollArea
 
 PREFERRED = (1200, 760)  # what the window asks for when the screen has room
 SIDE_MIN = 210  # the right pane scrolls sideways below its own width instead of widening the window
+SOURCES_NARROW = 180  # the sources list gives up width down to this for whole preview tabs
 SCROLL_WIDER_THAN = 340  # a side page wider than this scrolls in its tab
 FRAME_ALLOWANCE = (16, 40)  # window-manager borders and title bar, before they are known
 
@@ -132,15 +133,32 @@ def fit_to_screen(window: QMainWindow, area: QRect | None = None) -> None:
         balance_panes(window, w)
 
 
+def tabs_width(tabs) -> int:
+    """The width a tab widget needs to show every tab whole, frame included."""
+    bar = tabs.tabBar()
+    return sum(bar.tabSizeHint(i).width() for i in range(bar.count())) + 8
+
+
 def balance_panes(window: QMainWindow, width: int | None = None) -> None:
     """Share the width: the right pane as wide as its controls need (no sideways scrolling when the
     screen allows), the sources list a fair column, the previews the rest (and all growth)."""
     width = width or window.width()
     splitter = window.splitter
     side = window.side.minimumSizeHint().width() + 44  # and room for a vertical scroll bar
-    side = max(SIDE_MIN, min(side, int(width * 0.4)))
+    side_tabs = tabs_width(window.side)
+    side = max(SIDE_MIN, side_tabs, min(side, int(width * 0.4)))
     sources = max(220, min(330, int(width * 0.22)))
-    middle = max(200, width - side - sources - 2 * splitter.handleWidth())
+    room = width - 2 * splitter.handleWidth()
+    middle = max(200, room - side - sources)
+    # Every preview tab whole (no scroll arrows): the right pane gives way first (it scrolls
+    # sideways, its own tabs still whole), then the sources list, down to a narrow column.
+    short = tabs_width(window.tabs) - middle
+    if short > 0:
+        give = min(short, side - max(SIDE_MIN, side_tabs))
+        side, middle, short = side - give, middle + give, short - give
+    if short > 0:
+        give = min(short, sources - SOURCES_NARROW)
+        sources, middle = sources - give, middle + give
     splitter.setSizes([sources, middle, side])
     for index, stretch in ((0, 0), (1, 1), (2, 0)):
         splitter.setStretchFactor(index, stretch)
