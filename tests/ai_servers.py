@@ -37,6 +37,7 @@ class Scripted(ThreadingHTTPServer):
         self.requests: list[dict[str, Any]] = []
         self.lock = threading.Lock()
         self.count_prompt = None  # optional: messages -> prompt tokens (else a fixed 42)
+        self.first_sent: list[float] = []  # perf_counter() of each OpenAI stream's first text piece
         super().__init__(("127.0.0.1", 0), _Handler)
         self.thread = threading.Thread(target=self.serve_forever, daemon=True)
         self.thread.start()
@@ -208,6 +209,8 @@ class _Handler(BaseHTTPRequestHandler):
         for i, piece in enumerate(pieces):
             self._chunk("data: " + json.dumps({**base, "choices": [{"index": 0, "delta": {"content": piece},
                                                                   "finish_reason": None}]}) + "\n\n")
+            if i == 0:
+                self.server.first_sent.append(time.perf_counter())
             if drop and i == len(pieces) // 2:
                 return self._drop()
             time.sleep(self._gap)

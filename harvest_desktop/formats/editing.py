@@ -24,8 +24,8 @@ SINGULAR = {"questions": "Question", "cards": "Card", "points": "Point", "scenes
             "key_concepts": "Key concept", "review_questions": "Review question", "sections": "Section",
             "paragraphs": "Paragraph", "answer": "Answer sentence", "options": "Option", "pairs": "Pair",
             "claims": "Sentence"}
-NAMES = {"on_screen_text": "on-screen text", "broll": "b-roll", "hook": "hook", "conclusion": "conclusion",
-         "answer": "answer",
+NAMES = {"on_screen_text": "on-screen text", "broll": "b-roll", "hook": "Hook", "conclusion": "Conclusion",
+         "answer": "answer", "text": "",
          "left": "term", "right": "definition"}
 
 Path = tuple  # keys and list indexes from the content's root, e.g. ("questions", 2, "prompt")
@@ -50,7 +50,8 @@ def fields(content: dict) -> list[EditField]:
                 if key in SKIP or value is None:
                     continue
                 if isinstance(value, str) and key in TEXT_FIELDS:
-                    label = " · ".join(names + [NAMES.get(key, key.replace("_", " "))])
+                    name = NAMES.get(key, key.replace("_", " "))
+                    label = " · ".join(names + [name] if name or not names else names)
                     out.append(EditField(path + (key,), label, names[0] if names else label, value,
                                          key in LONG_FIELDS or len(value) > 80))
                 elif isinstance(value, (dict, list)):
@@ -62,7 +63,8 @@ def fields(content: dict) -> list[EditField]:
             for i, value in enumerate(node):
                 here = names + [f"{single} {i + 1}"]
                 if isinstance(value, str):
-                    out.append(EditField(path + (i,), " · ".join(here), here[0], value, len(value) > 80))
+                    if key == "options":  # other lists of words (heading paths, aliases) are not prose
+                        out.append(EditField(path + (i,), " · ".join(here), here[0], value, len(value) > 80))
                 else:
                     walk(value, path + (i,), here)
 
