@@ -831,6 +831,10 @@ class MainWindow(QMainWindow):
         self.runner.run("Working out the route", work, kind="route", visible=False, on_success=show,
                         on_failure=lambda exc: self.formats.show_route(f"Route unknown: {exc}", True))
 
+    def show_output(self, output_id) -> None:
+        """Show this output as it now is (the Output tab's bar calls it after a new version)."""
+        self._show_output(output_id)
+
     def _show_output(self, output_id) -> None:
         out = self.outputs.get(output_id) if output_id is not None else None
         self.current_output = out

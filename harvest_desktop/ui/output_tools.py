@@ -79,7 +79,7 @@ class OutputPanel(QWidget):
                     (o.content_json != self.out.content_json or o.title != self.out.title):
                 self.window.formats.apply_update([o])
                 if self.window.current_output is not None and self.window.current_output.id == o.id:
-                    self.window._show_output(o.id)
+                    self.window.show_output(o.id)
 
     def output_shown(self, out) -> None:
         """The window shows this output (None: nothing): buttons, items and versions follow it."""
@@ -153,7 +153,7 @@ class OutputPanel(QWidget):
         if v is None or self.out is None:
             return
         if v is self.versions[-1]:
-            self.window._show_output(self.out.id)
+            self.window.show_output(self.out.id)
             return
         self.viewing = v
         old = m.Output(id=self.out.id, format=self.out.format, title=v.title, engine=v.engine,
@@ -176,7 +176,7 @@ class OutputPanel(QWidget):
     def _changed(self, out, message: str) -> None:
         self.window.formats.apply_update([out])
         self.window.formats.select_output(out)
-        self.window._show_output(out.id)
+        self.window.show_output(out.id)
         self.window.statusBar().showMessage(message, 8000)
 
     # -- edit ------------------------------------------------------------------------------------
