@@ -9,6 +9,7 @@ the person's).
 from __future__ import annotations
 
 import copy
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -114,6 +115,10 @@ def check(content: dict) -> None:
     """Refuse an edit that breaks the output's form (a quiz answer no longer among its options)."""
     if not str(content.get("title", "x")).strip():
         raise KnownError("the title cannot be empty", hint="type a title")
+    for i, c in enumerate(content.get("cards") or []):
+        if isinstance(c, dict) and c.get("kind") == "cloze" and not re.search(r"\{\{c\d+::.+?\}\}", c.get("cloze", "")):
+            raise KnownError(f"card {i + 1} lost its gap: a cloze card needs one like {{{{c1::word}}}}",
+                             hint="put the hidden words back between {{c1:: and }}")
     for i, q in enumerate(content.get("questions") or []):
         if not isinstance(q, dict):
             continue

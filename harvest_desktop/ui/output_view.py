@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QTextBrowser
 
 READABLE_WIDTH = 760  # px: about 90 characters of body text
 STREAM_REDRAW_MS = 120  # the streamed text is redrawn at most this often (the worker never waits on it)
+STREAM_TAIL_CHARS = 4000  # while streaming, the latest text only: a redraw's cost stays bounded
 
 
 class OutputView(QTextBrowser):
@@ -55,6 +56,7 @@ class OutputView(QTextBrowser):
         self.references = {}
         self.stream, self._stream_title, self._drawn = stream, title, -1
         self.first_shown_at = None
+        self._timer.setInterval(STREAM_REDRAW_MS)
         self.setMarkdown(f"*Writing {title}…*")
         self._timer.start()
 
@@ -63,7 +65,12 @@ class OutputView(QTextBrowser):
         if stream is None or (stream.version == self._drawn and not note):
             return
         self._drawn = stream.version
+        started = time.perf_counter()
         text = stream.markdown()
+        if len(text) > STREAM_TAIL_CHARS and not note:  # the whole text comes with the finished output
+            cut = text.find("\n\n", len(text) - STREAM_TAIL_CHARS)
+            text = "*… (earlier text is kept; only the latest is shown while writing)*\n\n" + \
+                text[cut + 2 if cut >= 0 else len(text) - STREAM_TAIL_CHARS:]
         bar = self.verticalScrollBar()
         at_end = bar.value() >= bar.maximum() - 4
         head = note or f"*Writing {self._stream_title}… (the finished output replaces this text)*"
@@ -72,6 +79,9 @@ class OutputView(QTextBrowser):
             self.first_shown_at = time.perf_counter()
         if at_end or note:
             bar.setValue(bar.maximum() if not note else 0)
+        # A slow machine redraws less often: redrawing takes at most about a fifth of the main thread.
+        spent_ms = (time.perf_counter() - started) * 1000
+        self._timer.setInterval(max(STREAM_REDRAW_MS, int(spent_ms * 5)))
 
     def end_stream(self, stream, state: str, error: str | None = None) -> None:
         """The run that fed `stream` ended: on failure or cancel the text so far stays, under a message."""

@@ -314,6 +314,9 @@ def test_cli_video_script_runtime_and_ask_with_a_model(tmp_path, monkeypatch, ha
             assert restored["scenes"][0]["on_screen_text"] == "The dance"  # the first version's words, current again
             code, out, err = run("regenerate", str(made_id))
             assert code == 0 and out.splitlines()[0] == "1\tScene 1", out
+            code, out, err = run("versions", str(made_id), "--show", "2")
+            assert code == 0 and "Dance!" in out and "## Sources" in out, err  # the rewritten version, kept
+            assert run("versions", str(made_id), "--show", "9")[0] != 0
     finally:
         keyring.set_keyring(before)
 

@@ -47,3 +47,12 @@ def test_a_quiz_answer_must_stay_one_of_its_options():
         editing.apply(quiz, {("questions", 0, "answer"): "c"})
     new, n = editing.apply(quiz, {("questions", 0, "options", 0): "c", ("questions", 0, "answer"): "c"})
     assert n == 2 and new["questions"][0]["options"] == ["c", "b"] and new["questions"][0]["status"] == "edited"
+
+
+def test_a_cloze_card_keeps_its_gap():
+    cards = {"kind": "flashcards", "title": "C", "cards": [{"kind": "cloze", "cloze": "The {{c1::comb}} holds honey.",
+                                                            "status": "grounded"}]}
+    with pytest.raises(KnownError, match="card 1 lost its gap"):
+        editing.apply(cards, {("cards", 0, "cloze"): "The comb holds honey."})
+    new, _n = editing.apply(cards, {("cards", 0, "cloze"): "The {{c1::honeycomb}} holds honey."})
+    assert new["cards"][0]["cloze"] == "The {{c1::honeycomb}} holds honey."
