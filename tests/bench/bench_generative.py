@@ -1,5 +1,6 @@
 """Model-written formats: tokens and cost per format (from the pre-flight estimates), time to the
-first streamed token, and, when a real local model runs here, the grounding pass share per format.
+first streamed token. The real local model's figures (tokens/s, grounding pass share per format) are
+printed by bench_local_model.py.
 
 Run: .venv/bin/python -m pytest tests/bench/bench_generative.py -s
 Estimates: every call a run makes (each part of the map step, the reduce step; a part is sized to
@@ -11,7 +12,6 @@ a chapter every 10 pages. The machine's 2 cores were shared with other engineers
 
 from __future__ import annotations
 
-import os
 import time
 
 import keyring
@@ -129,69 +129,3 @@ def test_time_to_first_streamed_token_over_loopback(library, tmp_path, monkeypat
     print(f"\nTime to first streamed token, briefing over a loopback OpenAI-wire server (5 runs after a warm-up): "
           f"median {times[len(times) // 2]:.0f} ms, min {times[0]:.0f} ms, max {times[-1]:.0f} ms "
           "(routing, estimate of every call, prompt rendering, the request; the scripted server answers at once)")
-
-
-@pytest.mark.llama
-def test_grounding_pass_share_through_the_real_local_model(library, tmp_path, monkeypatch, harvest_home):
-    """Every format through SmolLM2-135M on llama.cpp's server (opt-in: HARVEST_TEST_LLAMA=1)."""
-    from tests.integration.test_ai_llama import smollm2_gguf  # noqa: F401 (fails plainly when missing)
-
-    import subprocess
-    import sys
-    import socket
-
-    import httpx
-
-    from harvest_desktop.ai import keys
-    from harvest_desktop.ai.gateway import Gateway
-    from harvest_desktop.formats import registry
-    from harvest_desktop.formats.blog_post import source_meta
-    from harvest_desktop.formats.registry import FormatSpec
-    from harvest_desktop.services import routing
-    from tests.ai_helpers import small_library, trusted_memory_keyring
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "llama_cpp.server", "--model", str(smollm2_gguf()),
-                             "--model_alias", "smollm2", "--host", "127.0.0.1", "--port", str(port),
-                             "--n_ctx", "8192", "--n_threads", "2"], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}/v1"
-    before = keyring.get_keyring()
-    try:
-        deadline = time.monotonic() + 180
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(base + "/models", timeout=2, trust_env=False).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.5)
-        trusted_memory_keyring(monkeypatch)
-        small_library(library, tmp_path)
-        keys.add_endpoint("llamacpp", base, "smollm2")
-        gw = Gateway(library.db, monthly_budget_usd=1.0)
-        passages = registry.to_passages(library.chunks(), {s.id: s for s in library.sources.all()})
-        metas = {s.id: source_meta(s) for s in library.sources.all()}
-        print("\nGrounding through SmolLM2-135M (llama.cpp server, 2 shared cores)")
-        for key in KEYS:
-            spec = FormatSpec("answer", "Cited answer", "", None) if key == "answer" else registry.get_format(key)
-            gen = GenOptions(question="How do bees show where food is?", count=5, runtime_s=60)
-            stamps: list[float] = []
-            start = time.perf_counter()
-            try:
-                result = routing.generate(gw, spec, passages, metas, routing.Options(engine="llamacpp", gen=gen),
-                                          on_text=lambda t: stamps.append(time.perf_counter()),
-                                          run_builtin=lambda: None)
-                g = result.content.get("grounding") or {}
-                line = (f"{g.get('passed', 0)}/{g.get('checked', 0)} passed, {g.get('flagged', 0)} flagged, "
-                        f"{g.get('dropped', 0)} dropped")
-            except Exception as exc:  # a tiny model often writes nothing usable: that is a figure too
-                line = f"no output: {str(exc)[:120]}"
-            ttft = f"{(stamps[0] - start) * 1000:.0f} ms" if stamps else "-"
-            print(f"  {key:14} {line}; first token {ttft}; {time.perf_counter() - start:.1f} s")
-    finally:
-        keyring.set_keyring(before)
-        proc.terminate()
-        proc.wait(10)
-    assert os.environ.get("HARVEST_TEST_LLAMA") == "1"
