@@ -35,25 +35,50 @@ def _hints(cls: type) -> dict[str, Any]:
 def _convert(tp: Any, value: Any) -> Any:
     if value is None:
         return None
+    conv = _converter(tp)
+    return value if conv is None else conv(value)
+
+
+_Conv = typing.Callable[[Any], Any]
+
+
+def _converter(tp: Any) -> _Conv | None:
+    """How a (non-None) stored value of type `tp` becomes the typed one; None: it is kept as it is.
+
+    Worked out once per field type (see _plan), so reading a stored analysis does not ask the
+    typing module about every value of it again."""
     origin = typing.get_origin(tp)
     args = typing.get_args(tp)
     if origin is typing.Union or origin is types.UnionType:
         non_none = [a for a in args if a is not type(None)]
-        return _convert(non_none[0], value) if len(non_none) == 1 else value
+        return _converter(non_none[0]) if len(non_none) == 1 else None
     if origin in (list, tuple):
-        inner = args[0] if args else Any
-        return [_convert(inner, v) for v in value] if isinstance(value, (list, tuple)) else []
+        inner = _converter(args[0]) if args else None
+        if inner is None:
+            return lambda v: list(v) if isinstance(v, (list, tuple)) else []
+        return lambda v: ([None if x is None else inner(x) for x in v] if isinstance(v, (list, tuple)) else [])
     if dataclasses.is_dataclass(tp):
-        return _from_plain(tp, value) if isinstance(value, dict) else value
-    return value
+        return lambda v: _from_plain(tp, v) if isinstance(v, dict) else v
+    return None
+
+
+_PLANS: dict[type, tuple[tuple[str, _Conv | None], ...]] = {}
+
+
+def _plan(cls: type) -> tuple[tuple[str, _Conv | None], ...]:
+    plan = _PLANS.get(cls)
+    if plan is None:
+        hints = _hints(cls)
+        plan = _PLANS[cls] = tuple((f.name, _converter(hints[f.name])) for f in dataclasses.fields(cls))
+    return plan
 
 
 def _from_plain(cls: type, data: dict[str, Any]) -> Any:
-    hints = _hints(cls)
     kwargs = {}
-    for f in dataclasses.fields(cls):
-        if f.name in data:
-            kwargs[f.name] = _convert(hints[f.name], data[f.name])
+    for name, conv in _plan(cls):
+        if name in data:
+            value = data[name]
+            kwargs[name] = value if conv is None or value is None else conv(value)
     return cls(**kwargs)
 
 
