@@ -259,6 +259,11 @@ def _spent_line(plan, spent) -> str:
 
 def item_labels(fmt_key: str, content: Mapping[str, Any]) -> list[str]:
     """The items of stored content a model can write again one by one ("Question 3", "Part 2: Ants")."""
+    return [label for label, _words in item_units(fmt_key, content)]
+
+
+def item_units(fmt_key: str, content: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(label, the words the item opens with as it is shown) for each item that can be written again."""
     from harvest_desktop.formats.generative import format_for
     from harvest_desktop.formats.generative.base import GenOptions
     from harvest_desktop.formats.schema import content_from_dict
@@ -266,7 +271,13 @@ def item_labels(fmt_key: str, content: Mapping[str, Any]) -> list[str]:
     fmt = format_for(fmt_key, GenOptions())
     if fmt is None:
         return []
-    return [u.label for u in fmt.units(content_from_dict({"kind": fmt_key, **dict(content)}))]
+    out = []
+    for u in fmt.units(content_from_dict({"kind": fmt_key, **dict(content)})):
+        words = next((str(getattr(u.item, a, "") or "") for a in ("heading", "question", "prompt", "front", "cloze",
+                                                                  "narration", "text")
+                      if str(getattr(u.item, a, "") or "").strip()), "")
+        out.append((u.label, " ".join(words.split())))
+    return out
 
 
 REQUESTED = "the person asked for a new version of this item"

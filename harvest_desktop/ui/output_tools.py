@@ -24,6 +24,7 @@ class OutputPanel(QWidget):
         self.versions: list = []  # store.models.OutputVersion, oldest first, for self.out
         self.viewing = None  # an earlier OutputVersion shown instead of the current one
         self.labels: list[str] = []  # items a model can write again
+        self.openings: list[str] = []  # the words each of those items opens with, as shown
 
         self.info = QLabel("")
         self.info.setAccessibleName("Output version")
@@ -86,7 +87,8 @@ class OutputPanel(QWidget):
         self.out, self.viewing = out, None
         self.restore_button.hide()
         self.versions = []
-        self.labels = self._item_labels(out)
+        units = self._item_units(out)
+        self.labels, self.openings = [u[0] for u in units], [u[1] for u in units]
         self._set_enabled()
         self.info.setText("")
         if out is None or self.window.library is None:
@@ -106,15 +108,34 @@ class OutputPanel(QWidget):
                               else "Version 1")
 
     @staticmethod
-    def _item_labels(out) -> list[str]:
+    def _item_units(out) -> list[tuple[str, str]]:
         if out is None:
             return []
-        from harvest_desktop.services.routing import item_labels
+        from harvest_desktop.services.routing import item_units
 
         try:
-            return item_labels(out.format, json.loads(out.content_json or "{}"))
+            return item_units(out.format, json.loads(out.content_json or "{}"))
         except (ValueError, TypeError, KeyError):
             return []
+
+    def item_at(self, pos) -> int | None:
+        """The item under a point of the view: the text block there, or the nearest one above it,
+        that an item opens with (a paragraph belongs to the section whose heading is above it)."""
+        if self.viewing is not None or not self.openings:
+            return None
+        block = self.view.cursorForPosition(pos).block()
+        for _ in range(200):
+            if not block.isValid():
+                return None
+            text = " ".join(block.text().split())
+            if text in ("References", "Sources", "Answer key", "Contents"):
+                return None  # the back matter belongs to no item
+            for i, words in enumerate(self.openings):
+                probe = words[:60]
+                if probe and len(text) >= 3 and (probe in text or (len(text) >= 12 and text in words)):
+                    return i
+            block = block.previous()
+        return None
 
     def _set_enabled(self) -> None:
         has = self.out is not None
@@ -231,20 +252,32 @@ class OutputPanel(QWidget):
 
     # -- the view's context menu -----------------------------------------------------------------
     def _context_menu(self, pos) -> None:
-        menu = self.view.createStandardContextMenu(pos)
-        if self.out is not None:
-            menu.addSeparator()
-            edit = menu.addAction("Edit…")
-            edit.setEnabled(self.edit_button.isEnabled())
-            edit.triggered.connect(self.edit)
-            again = menu.addMenu("Write again")
-            again.setEnabled(self.again_button.isEnabled())
-            self._fill_items(again)
-            versions = menu.addMenu("Versions")
-            versions.setEnabled(len(self.versions) > 1)
-            self._fill_versions(versions)
+        menu = self.context_menu(pos)
         menu.exec(self.view.viewport().mapToGlobal(pos))
         menu.deleteLater()
+
+    def context_menu(self, pos) -> QMenu:
+        """The view's menu at `pos`: copy, select all; then the item under it written again, Edit,
+        Write again (any item) and Versions."""
+        menu = self.view.createStandardContextMenu(pos)
+        if self.out is None:
+            return menu
+        menu.addSeparator()
+        here = self.item_at(pos)
+        if here is not None and self.again_button.isEnabled():
+            label = self.labels[here].split(":")[0]
+            this = menu.addAction(f"Write {label.lower()} again")
+            this.triggered.connect(lambda _=False, n=here: self.write_again(n))
+        edit = menu.addAction("Edit…")
+        edit.setEnabled(self.edit_button.isEnabled())
+        edit.triggered.connect(self.edit)
+        again = menu.addMenu("Write again")
+        again.setEnabled(self.again_button.isEnabled())
+        self._fill_items(again)
+        versions = menu.addMenu("Versions")
+        versions.setEnabled(len(self.versions) > 1)
+        self._fill_versions(versions)
+        return menu
 
 
 class OutputEditor(QDialog):

@@ -132,11 +132,19 @@ def test_edit_versions_restore_and_one_item_written_again_in_the_window(model_ap
     assert panel.info.text() == "Version 3 of 3 · version 1 restored" and not panel.restore_button.isVisible()
     assert "How do bees show food?" in view.toPlainText()
 
-    # One item written again by the model, streamed into the view, stored as version 4.
+    # One item written again by the model, streamed into the view, stored as version 4: the person
+    # right-clicks the answer under the second question and picks "Write question 2 again".
     srv.script(("slow", json.dumps({"question": "Which way do ants go?",
                                     "answer": [{"text": s[-1], "passages": [len(s)]}]}), 0.1))
-    panel._fill_items(panel.again_menu)
-    panel.again_menu.actions()[1].trigger()
+    found = view.document().find(s[-1][:30])
+    assert not found.isNull()
+    menu = panel.context_menu(view.cursorRect(found).center())
+    texts = [a.text() for a in menu.actions()]
+    assert "Write question 2 again" in texts and "Edit…" in texts
+    assert panel.item_at(view.cursorRect(view.document().find("How do bees show food?")).center()) == 0
+    assert panel.item_at(view.cursorRect(view.document().find("bees.md")).center()) is None  # the sources list
+    next(a for a in menu.actions() if a.text() == "Write question 2 again").trigger()
+    menu.deleteLater()
     qtbot.waitUntil(lambda: "Writing question 2 again" in view.toPlainText(), timeout=30000)
     qtbot.waitUntil(lambda: len(panel.versions) == 4, timeout=60000)
     assert "Which way do ants go?" in view.toPlainText() and "How do bees show food?" in view.toPlainText()
