@@ -68,8 +68,10 @@ def test_tokens_and_cost_per_format():
     from harvest_desktop.ai.router import Route
     from harvest_desktop.services.routing import context_chars
 
-    print("\nPre-flight estimate per format (every call counted; output at the format's maximum)")
-    print(f"{'format':14} {'pages':>5} {'calls':>5} {'model':22} {'tokens in':>10} {'max out':>8} {'at most':>9}")
+    print("\nPre-flight estimate per format (every call counted; output at the format's maximum). 'upper bound' adds"
+          " a repair for every call and a rewrite for every item asked for, as the window and `harvest route` show it")
+    print(f"{'format':14} {'pages':>5} {'calls':>5} {'model':22} {'tokens in':>10} {'max out':>8} {'each once':>9}"
+          f" {'+rep':>4} {'+rew':>4} {'upper bound':>11}")
     for pages in (10, 100):
         passages = book(pages)
         for key in KEYS:
@@ -82,12 +84,19 @@ def test_tokens_and_cost_per_format():
                     from harvest_desktop.formats.generative.answer import retrieve
 
                     ps = retrieve(fmt.opts.question, passages)
-                calls = fmt.calls_for_estimate(material(ps, context))
+                mat = material(ps, context)
+                calls = fmt.calls_for_estimate(mat)
+                extra, repairs, rewrites = fmt.upper_bound_calls(mat, calls)
                 tin = sum(count(provider, model, c.messages) for c in calls)
                 tout = sum(c.max_tokens for c in calls)
+                xin = tin + sum(count(provider, model, c.messages) for c in extra[:repairs]) + \
+                    (count(provider, model, extra[repairs].messages) * rewrites if rewrites else 0)
+                xout = tout + sum(c.max_tokens for c in extra)
                 pin, pout = price(provider, model)
                 cost = "unknown" if pin is None else f"${tin * pin + tout * pout:.4f}"
-                print(f"{key:14} {pages:>5} {len(calls):>5} {tier + ' ' + model:22} {tin:>10,} {tout:>8,} {cost:>9}")
+                upper = "unknown" if pin is None else f"${xin * pin + xout * pout:.4f}"
+                print(f"{key:14} {pages:>5} {len(calls):>5} {tier + ' ' + model:22} {tin:>10,} {tout:>8,} {cost:>9}"
+                      f" {repairs:>4} {rewrites:>4} {upper:>11}")
 
 
 def test_time_to_first_streamed_token_over_loopback(library, tmp_path, monkeypatch, harvest_home):
