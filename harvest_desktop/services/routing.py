@@ -304,13 +304,28 @@ def regenerate_item(gateway, spec, passages: Sequence[Passage], content: Mapping
         raise KnownError(f"the {spec.label.lower()} has no item {index + 1} (it has {len(units)}: "
                          f"{', '.join(u.label.split(':')[0] for u in units[:8])}{'…' if len(units) > 8 else ''})")
     unit = units[index]
-    plan = plan_route(gateway, spec, passages, opts)
+    mat = material(_for_format(fmt, passages), fmt.opts.context)
+    simple = isinstance(unit.item, (Claim, QuizQuestion, Flashcard, Scene))
+    # The estimate and the budget check count this item's call (and a repair for a composite one),
+    # not a whole run of the format.
+    call = fmt.regenerate_call(mat, unit.item, REQUESTED) if simple else fmt.rewrite_call(mat, unit)
+    if call is None:
+        raise KnownError(f"{unit.label.split(':')[0].lower()} cannot be written again on its own")
+    calls = [call] if simple else [call, call]
+    req = GenRequest(spec.key, [m for c in calls for m in c.messages], sum(c.max_tokens for c in calls),
+                     json_schema=call.schema, source_ids=tuple(sorted({p.source_id for p in passages})),
+                     query=call.query, fresh=True)
+    req.total_calls = len(calls)  # type: ignore[attr-defined]
+    req.routing_messages = call.messages  # type: ignore[attr-defined]
+    plan = gateway.plan(req, prefer=opts.prefer, engine=opts.engine, has_builtin=spec.builtin is not None,
+                        depth=opts.depth)
     if plan.primary.kind == "builtin":
         raise KnownError("writing one item again needs a model", hint="choose a model engine")
-    mat = material(_for_format(fmt, passages), fmt.opts.context)
+    if not simple:
+        plan.reason += "; the estimate counts the rewrite and one repair"
     spent, ask = _asker(gateway, plan, spec, passages, opts, cancel, progress, on_text)
     try:
-        if isinstance(unit.item, (Claim, QuizQuestion, Flashcard, Scene)):
+        if simple:
             new = fmt._regenerator(ask, mat, cancel)(unit.item, REQUESTED)
         else:
             new = fmt.rewrite(ask, mat, unit, cancel)

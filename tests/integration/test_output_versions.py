@@ -30,6 +30,12 @@ def test_one_faq_entry_is_written_again_and_the_rest_kept(env):  # noqa: F811
     srv.script(("ok", json.dumps({"question": "Where is the food, for a bee?",
                                   "answer": [{"text": s2, "passages": [len(ps)]}]})))
     library.generation.regenerate_item(made.output.id, 1, engine="openai")
+    from harvest_desktop.store.ai_repo import usage_since
+
+    # The rewrite's estimate counted its own call and a repair, not a whole FAQ run.
+    whole = library.generation.route("faq", engine="openai").primary.estimate
+    one = usage_since(library.db)[-1]
+    assert 0 < one.est_tokens_in < whole.tokens_in / 2, (one.est_tokens_in, whole.tokens_in)
     faq = content(library.generation.output(made.output.id))
     assert faq.items[0].question == "How do bees show food?"  # untouched
     assert faq.items[1].question == "Where is the food, for a bee?" and faq.items[1].answer[0].citations[0].passage

@@ -345,6 +345,14 @@ class Format:
         person: written from the passages of the chapter(s) it cites, parsed, checked; None if nothing
         of it rests on the sources."""
         cancel.check()
+        data = self.ask_json(ask, self.rewrite_call(mat, unit))
+        new = self.item_from(data, mat, unit.item)
+        if new is None or not self.unit_check(new, mat):
+            return None
+        return new
+
+    def rewrite_call(self, mat: Material, unit: "Unit") -> Call:
+        """The call that writes a composite item again (also what its estimate counts)."""
         old = self.item_json(unit.item)
         cited = {c.passage for c in all_citations(unit.item) if c is not None and c.passage is not None}
         chapters = {chapter_of(p) for _n, p in mat.numbered if p.chunk_id in cited}
@@ -364,15 +372,10 @@ class Format:
         user = render("rewrite.j2", what=re.sub(r"\s+\d+$", "", unit.label.split(":")[0]).lower(),
                       format=self.label.lower(),
                       item=json.dumps(old, ensure_ascii=False), passages=passage_block(kept), opts=self.opts)
-        call = Call(f"rewrite {unit.label.split(':')[0].lower()}", [{"role": "system", "content": self.system()},
+        return Call(f"rewrite {unit.label.split(':')[0].lower()}", [{"role": "system", "content": self.system()},
                                                                     {"role": "user", "content": user}],
                     min(self.output_tokens(1.0), 1500), self.unit_schema(unit.item),
                     self.query("rewrite " + json.dumps(old)[:200]), fresh=True)
-        data = self.ask_json(ask, call)
-        new = self.item_from(data, mat, unit.item)
-        if new is None or not self.unit_check(new, mat):
-            return None
-        return new
 
     def output_tokens(self, share: float = 1.0) -> int:
         return self.max_tokens
@@ -501,26 +504,9 @@ class Format:
 
         def regenerate(item, problem: str):
             cancel.check()
-            try:
-                old = self.item_json(item)
-            except NotImplementedError:
+            call = self.regenerate_call(mat, item, problem)
+            if call is None:
                 return None
-            cited = [c for c in _item_citations(item) if c is not None and c.passage is not None]
-            given = [(n, p) for n, p in mat.numbered if any(p.chunk_id == c.passage for c in cited)]
-            if not given:  # cited nothing that was given: offer the passages closest to the item
-                from harvest_desktop.formats.grounding import similarity
-
-                words = json.dumps(old, ensure_ascii=False)
-                given = sorted(mat.numbered, key=lambda np: -similarity(words, np[1].text))[:3]
-            if problem.startswith("the person asked"):
-                user = render("rewrite.j2", what="item", format=self.label.lower(),
-                              item=json.dumps(old, ensure_ascii=False), passages=passage_block(given), opts=self.opts)
-            else:
-                user = render("regenerate.j2", item=json.dumps(old, ensure_ascii=False), problem=problem,
-                              passages=passage_block(given), opts=self.opts)
-            call = Call("regenerate", [{"role": "system", "content": self.system()},
-                                       {"role": "user", "content": user}], 600, self.item_schema or None,
-                        self.query("regenerate " + json.dumps(old)[:200]))
             try:
                 data = parse_json(ask(call))
             except KnownError:
@@ -537,6 +523,29 @@ class Format:
             return new
 
         return regenerate
+
+    def regenerate_call(self, mat: Material, item, problem: str) -> Call | None:
+        """The call that writes one item again, from the passages it cites (None: the item has no JSON form)."""
+        try:
+            old = self.item_json(item)
+        except NotImplementedError:
+            return None
+        cited = [c for c in _item_citations(item) if c is not None and c.passage is not None]
+        given = [(n, p) for n, p in mat.numbered if any(p.chunk_id == c.passage for c in cited)]
+        if not given:  # cited nothing that was given: offer the passages closest to the item
+            from harvest_desktop.formats.grounding import similarity
+
+            words = json.dumps(old, ensure_ascii=False)
+            given = sorted(mat.numbered, key=lambda np: -similarity(words, np[1].text))[:3]
+        if problem.startswith("the person asked"):
+            user = render("rewrite.j2", what="item", format=self.label.lower(),
+                          item=json.dumps(old, ensure_ascii=False), passages=passage_block(given), opts=self.opts)
+        else:
+            user = render("regenerate.j2", item=json.dumps(old, ensure_ascii=False), problem=problem,
+                          passages=passage_block(given), opts=self.opts)
+        return Call("regenerate", [{"role": "system", "content": self.system()},
+                                   {"role": "user", "content": user}], 600, self.item_schema or None,
+                    self.query("regenerate " + json.dumps(old)[:200]))
 
 
 @dataclass
