@@ -76,6 +76,7 @@ class MessageBar(QWidget):
         self.action.setAccessibleName("Message action")
         self.action.clicked.connect(self._run_action)
         self._action: Callable[[], None] | None = None
+        self._action_line = ""  # the line the action belongs to
         row = QHBoxLayout(self)
         row.setContentsMargins(6, 2, 6, 2)
         row.addWidget(self.label, 1)
@@ -90,6 +91,7 @@ class MessageBar(QWidget):
         self.label.setText("\n".join(self.lines))
         if action is not None:
             label, self._action = action
+            self._action_line = text
             self.action.setText(label)
             self.action.setAccessibleName(label)
             self.action.setVisible(True)
@@ -101,8 +103,9 @@ class MessageBar(QWidget):
             return
         self.lines.remove(text)
         self.label.setText("\n".join(self.lines))
-        self._action = None
-        self.action.setVisible(False)
+        if self._action_line == text:  # its action goes with it; another line's stays
+            self._action = None
+            self.action.setVisible(False)
         if not self.lines:
             self.setVisible(False)
 

@@ -66,3 +66,20 @@ def test_closing_the_window_removes_what_waited_for_undo(make_app, qtbot, tmp_pa
         assert [s.name for s in lib.sources.all()] == [a.name]
     finally:
         lib.close()
+
+
+def test_a_dropped_line_takes_only_its_own_action(qtbot):
+    from harvest_desktop.ui.main_window import MessageBar
+
+    bar = MessageBar()
+    qtbot.addWidget(bar)
+    repaired: list[int] = []
+    bar.add("Removed Osmosis.", action=("Undo", lambda: None))
+    bar.add("The library is damaged.", action=("Repair library", lambda: repaired.append(1)))
+    bar.drop("Removed Osmosis.")  # its time is up: the line goes, the other line's action stays
+    assert bar.lines == ["The library is damaged."] and bar.action.text() == "Repair library"
+    assert not bar.action.isHidden()
+    bar.action.click()
+    assert repaired == [1]
+    bar.drop("The library is damaged.")
+    assert bar.isHidden()
