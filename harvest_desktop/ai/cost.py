@@ -18,6 +18,10 @@ class Estimate:
     tokens_in: int
     max_tokens_out: int
     price: Price | None  # None: the price is not known
+    # When tokens_in/max_tokens_out are an upper bound (repairs and rewrites counted as if each were
+    # needed): the same run with each call once, which is what the budget caps are checked against.
+    once_tokens_in: int | None = None
+    once_max_out: int | None = None
 
     @property
     def known(self) -> bool:
@@ -30,12 +34,22 @@ class Estimate:
             return None
         return self.tokens_in * self.price.input + self.max_tokens_out * self.price.output
 
+    @property
+    def once_cost(self) -> float | None:
+        """The most the run costs with each call made once (None: no upper bound was added, or no price)."""
+        if self.price is None or self.once_tokens_in is None or self.once_max_out is None:
+            return None
+        return self.once_tokens_in * self.price.input + self.once_max_out * self.price.output
+
     def describe(self) -> str:
         tokens = f"{self.tokens_in:,} tokens in, at most {self.max_tokens_out:,} out"
         if self.price is None:
             return f"{tokens}; price unknown (not in the price list)"
         if self.cost == 0:
             return f"{tokens}; free (runs on this computer)"
+        if self.once_cost is not None and self.once_cost < (self.cost or 0):
+            return (f"{tokens}; at most {money(self.cost)} (upper bound: every repair and rewrite needed; "
+                    f"{money(self.once_cost)} with each call once)")
         return f"{tokens}; at most {money(self.cost)}"
 
 
@@ -74,12 +88,15 @@ class Budget:
 
     def refusal(self, est: Estimate) -> str | None:
         """Why this estimate may not be spent, or None when it fits."""
-        cost = est.cost
+        # The caps hold the run as planned (each call once); the repairs and rewrites an upper bound
+        # adds happen only when answers fail, and are shown, not refused.
+        cost = est.once_cost if est.once_cost is not None else est.cost
+        what = "with each call once " if est.once_cost is not None else ""
         if cost is None or cost == 0:
             return None
         if cost > self.per_generation_usd:
-            return (f"at most {money(cost)} is over the cap of {money(self.per_generation_usd)} per generation")
+            return (f"at most {money(cost)} {what}is over the cap of {money(self.per_generation_usd)} per generation")
         if cost > self.left:
-            return (f"at most {money(cost)} is more than the {money(self.left)} left of this month's "
+            return (f"at most {money(cost)} {what}is more than the {money(self.left)} left of this month's "
                     f"{money(self.monthly_usd)} budget")
         return None

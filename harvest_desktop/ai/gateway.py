@@ -132,7 +132,11 @@ class Gateway:
             limit = getattr(prov, "max_output", lambda _m: None)(route.model)
             if limit and getattr(req, "total_calls", 1) == 1:  # a model's limit is per call, not per run
                 out = min(out, limit)
-            return Estimate(tokens, out, prov.price(route.model))
+            once = getattr(req, "routing_messages", None)
+            once_out = getattr(req, "once_max_tokens", None)
+            if once is None or once_out is None:
+                return Estimate(tokens, out, prov.price(route.model))
+            return Estimate(tokens, out, prov.price(route.model), prov.count_tokens(route.model, once), once_out)
 
         return estimate
 

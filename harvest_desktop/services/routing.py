@@ -81,6 +81,7 @@ def estimate_request(fmt, spec, passages: Sequence[Passage], opts: Options) -> G
     req.repairs, req.rewrites = repairs, rewrites  # type: ignore[attr-defined]
     req.total_calls = len(calls) + len(extra)  # type: ignore[attr-defined]
     req.routing_messages = [m for c in calls for m in c.messages]  # type: ignore[attr-defined]
+    req.once_max_tokens = sum(c.max_tokens for c in calls)  # type: ignore[attr-defined]
     return req
 
 
@@ -146,8 +147,8 @@ def plan_route(gateway, spec, passages: Sequence[Passage], opts: Options):
     if calls > 1:
         plan.reason += f"; {calls} calls (the material is longer than one call: written part by part)"
     if plan.primary.kind != "builtin" and hasattr(req, "repairs"):
-        plan.reason += (f"; the estimate is an upper bound: it counts a repair for every call ({req.repairs}) and "
-                        f"a rewrite for every item asked for ({req.rewrites}), as if each were needed")
+        plan.reason += (f"; the estimate's upper bound counts a repair for every call ({req.repairs}) and a "
+                        f"rewrite for every item asked for ({req.rewrites})")
     return plan
 
 
@@ -317,6 +318,7 @@ def regenerate_item(gateway, spec, passages: Sequence[Passage], content: Mapping
                      query=call.query, fresh=True)
     req.total_calls = len(calls)  # type: ignore[attr-defined]
     req.routing_messages = call.messages  # type: ignore[attr-defined]
+    req.once_max_tokens = call.max_tokens  # type: ignore[attr-defined]
     plan = gateway.plan(req, prefer=opts.prefer, engine=opts.engine, has_builtin=spec.builtin is not None,
                         depth=opts.depth)
     if plan.primary.kind == "builtin":

@@ -430,6 +430,7 @@ def test_llama_cpp_style_500_for_json_schema_falls_back_too():
 
 def test_the_estimate_is_an_upper_bound_covering_repairs_and_rewrites(env, monkeypatch):
     library, srv = env
+    from harvest_desktop.ai.cost import money
     from harvest_desktop.formats.generative import base
     from harvest_desktop.services import routing
 
@@ -440,6 +441,10 @@ def test_the_estimate_is_an_upper_bound_covering_repairs_and_rewrites(env, monke
     plan = library.generation.route("briefing", engine="openai", count=parts)
     assert f"a repair for every call ({parts})" in plan.reason and f"every item asked for ({parts})" in plan.reason
     assert "upper bound" in plan.line()
+    est = plan.primary.estimate
+    # The caps are checked with each call once; the upper bound is shown beside it.
+    assert est.once_max_out == 1200 * parts and est.once_tokens_in < est.tokens_in and est.once_cost < est.cost
+    assert f"{money(est.once_cost)} with each call once" in plan.line()
     # Every call once, each repaired once, each item asked for written again once: all in the figure.
     assert plan.primary.estimate.max_tokens_out == 1200 * parts * 2 + 600 * parts
     # The worst run: every part's answer malformed then repaired, every point far from its passage.

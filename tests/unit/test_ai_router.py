@@ -118,3 +118,17 @@ def test_policy_file_is_written_with_defaults_and_validated(harvest_home):
     edited = load_policy()
     plan = router(av(), policy=edited).plan("blog-post")
     assert plan.primary.label == "anthropic:claude-haiku-4-5"
+
+
+def test_an_upper_bound_is_shown_but_the_caps_hold_the_run_with_each_call_once():
+    from harvest_desktop.ai.cost import Estimate
+    from harvest_desktop.ai.providers.base import Price
+
+    price = Price(1e-6, 4e-6)
+    est = Estimate(300_000, 60_000, price, 100_000, 20_000)  # with every repair and rewrite / each call once
+    assert round(est.cost, 4) == 0.54 and round(est.once_cost, 4) == 0.18
+    assert Budget(5.0, 0.0, 0.5).refusal(est) is None  # $0.18 as planned fits the $0.50 cap
+    assert "with each call once is over the cap" in Budget(5.0, 0.0, 0.1).refusal(est)
+    assert est.describe().endswith("at most $0.54 (upper bound: every repair and rewrite needed; $0.18 with "
+                                   "each call once)")
+    assert Estimate(1000, 100, price).describe().endswith("at most $0.0014")  # no upper bound added: as before
