@@ -32,8 +32,10 @@ pytestmark = [pytest.mark.llama, pytest.mark.slow]
 
 ENDPOINT = "llamacpp"
 DEADLINE_S = float(os.environ.get("HARVEST_LLAMA_DEADLINE_S", "600"))
-# One thread: on two cores shared with other work, two llama.cpp threads wait on each other at
-# every step (measured 1.6-1.7 tokens/s with two threads vs 11-13 with one, same load).
+# One thread, for writing and for reading the prompt: on two cores shared with other work, two
+# llama.cpp threads wait on each other at every step (bench_local_model.py, load 7-9: writing
+# 1.2-2.1 tokens/s with two threads vs 22-31 with one; reading the prompt 13-15 tokens/s with two
+# vs 28-42 with one). The server's own default is half the cores to write and all of them to read.
 THREADS = int(os.environ.get("HARVEST_LLAMA_THREADS", "1"))
 
 
@@ -48,14 +50,15 @@ def smollm2_gguf() -> Path:
 
 
 @contextlib.contextmanager
-def llama_server_running(log: Path, threads: int = THREADS, n_ctx: int = 8192):
+def llama_server_running(log: Path, threads: int = THREADS, batch_threads: int | None = None, n_ctx: int = 8192):
     """llama_cpp.server on a free 127.0.0.1 port; yields its /v1 base URL; stopped afterwards."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     proc = subprocess.Popen([sys.executable, "-m", "llama_cpp.server", "--model", str(smollm2_gguf()),
                              "--model_alias", "smollm2", "--host", "127.0.0.1", "--port", str(port),
-                             "--n_ctx", str(n_ctx), "--n_threads", str(threads)],
+                             "--n_ctx", str(n_ctx), "--n_threads", str(threads),
+                             "--n_threads_batch", str(batch_threads or threads)],
                             stdout=log.open("wb"), stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}/v1"
     try:
@@ -97,6 +100,7 @@ class Run:
     stamps: list[float] = field(default_factory=list)
     usage: list = field(default_factory=list)  # the ledger rows this run wrote
     load: str = ""
+    cancelled_at: float | None = None
 
     @property
     def first_piece_s(self) -> float | None:
@@ -130,8 +134,10 @@ def load_average() -> str:
         return "?"
 
 
-def generate_with_deadline(library, fmt: str, deadline_s: float = DEADLINE_S, **options) -> Run:
-    """library.generate through the endpoint on a worker thread; cancelled and failed past the deadline."""
+def generate_with_deadline(library, fmt: str, deadline_s: float = DEADLINE_S, cancel_after: int | None = None,
+                           **options) -> Run:
+    """library.generate through the endpoint on a worker thread; cancelled and failed past the deadline
+    (cancel_after: the person cancels once that many pieces have streamed)."""
     from harvest_desktop.core.cancel import CancelToken
     from harvest_desktop.store import ai_repo
 
@@ -139,11 +145,16 @@ def generate_with_deadline(library, fmt: str, deadline_s: float = DEADLINE_S, **
     run = Run(fmt, load=load_average())
     cancel = CancelToken()
 
+    def on_text(_text: str) -> None:
+        run.stamps.append(time.perf_counter())
+        if cancel_after is not None and len(run.stamps) == cancel_after:
+            run.cancelled_at = time.perf_counter()
+            cancel.cancel()
+
     def work():
         try:
-            run.output = library.generation.generate(
-                fmt, engine=ENDPOINT, cancel=cancel, on_text=lambda _t: run.stamps.append(time.perf_counter()),
-                **options).output
+            run.output = library.generation.generate(fmt, engine=ENDPOINT, cancel=cancel, on_text=on_text,
+                                                     **options).output
         except BaseException as exc:  # judged by the caller: a KnownError is an answer, anything else a bug
             run.error = exc
 
@@ -247,3 +258,18 @@ def test_format_through_smollm2_on_llama_cpp(llama_library, fmt, label, options)
     # llama.cpp's server refuses `json_schema` (HTTP 500): the fallback it accepts is remembered
     modes = json.loads((paths.data_dir() / "structured_output.json").read_text(encoding="utf-8"))
     assert [v for k, v in modes.items() if k.startswith(ENDPOINT + "|")] == ["json_object"], modes
+
+
+def test_a_cancel_mid_answer_stops_the_real_model_and_keeps_nothing(llama_library):
+    """The person cancels while SmolLM2 is writing: the run ends promptly, as a cancel (not an
+    error), no output is stored and the ledger says the call was cancelled."""
+    from harvest_desktop.core.errors import Cancelled
+
+    run = generate_with_deadline(llama_library, "blog-post", cancel_after=3, length="long")
+    ended = run.started + run.total_s
+    print(f"\ncancelled after 3 pieces; the run returned {ended - run.cancelled_at:.2f} s after the cancel; "
+          f"load {run.load}")
+    assert isinstance(run.error, Cancelled), repr(run.error)
+    assert run.output is None and not llama_library.outputs()
+    assert [u.outcome for u in run.usage if u.provider == ENDPOINT][-1] == "cancelled"
+    assert ended - run.cancelled_at < 30  # one more piece at most, never the rest of the answer
