@@ -40,6 +40,14 @@ class StallSampler:
         self.late = late_ms / 1000
         self.every = every_ms / 1000
         self.main_ident = threading.get_ident()
+        self.main_tid = threading.get_native_id()
+        # CPU the main thread itself used while the loop was late, against the wall time it was late:
+        # near 0 means it was waiting (for the GIL or for a core), near 1 that it was busy (Qt, Python)
+        self.late_wall = 0.0
+        self.late_cpu = 0.0
+        # the main thread's scheduler state while late: R = ready but given no core, S = asleep
+        # (waiting for the GIL, or idle in Qt's event wait)
+        self.late_states: collections.Counter[str] = collections.Counter()
         self.beat = time.perf_counter()
         self.search_ident: int | None = None
         self.main_samples: collections.Counter[str] = collections.Counter()
@@ -70,6 +78,7 @@ class StallSampler:
         import gc
 
         gc.callbacks.append(self._on_gc)
+        self.beat = time.perf_counter()
         self._thread.start()
 
     def _on_gc(self, phase: str, info: dict) -> None:
@@ -92,12 +101,40 @@ class StallSampler:
         self._stop.set()
         self._thread.join(2)
 
+    def _main_state(self) -> str:
+        try:
+            with open(f"/proc/self/task/{self.main_tid}/stat", "rb") as fh:
+                return fh.read().rsplit(b")", 1)[1].split()[0].decode()
+        except (OSError, IndexError):
+            return "?"
+
+    def _main_cpu(self) -> float:
+        """Seconds of CPU the main thread has used (Linux /proc; 0 elsewhere)."""
+        import os
+
+        try:
+            with open(f"/proc/self/task/{self.main_tid}/stat", "rb") as fh:
+                fields = fh.read().rsplit(b")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, ValueError, IndexError):
+            return 0.0
+
     def _run(self) -> None:
         names = {}
+        late_since: tuple[float, float] | None = None  # (wall, main CPU) when the loop became late
         while not self._stop.is_set():
             asked = time.perf_counter()
             time.sleep(self.every)
             now = time.perf_counter()
+            is_late = now - self.beat > self.late
+            if is_late:
+                self.late_states[self._main_state()] += 1
+            if is_late and late_since is None:
+                late_since = (self.beat, self._main_cpu())
+            elif not is_late and late_since is not None:
+                self.late_wall += max(0.0, self.beat - late_since[0])
+                self.late_cpu += max(0.0, self._main_cpu() - late_since[1])
+                late_since = None
             late_ms = (now - asked - self.every) * 1000
             self.wake_late.append(late_ms)
             frames = sys._current_frames()
@@ -152,6 +189,14 @@ class StallSampler:
                       f"{ms[-1]:.0f} ms", file=out)
         for gen, ms, thread, collected in sorted(self.gc_pauses, key=lambda p: -p[1])[:8]:
             print(f"  gen {gen} {ms:7.0f} ms on {thread} ({collected} collected)", file=out)
+        if self.late_wall:
+            print(f"main thread while the loop was late: {self.late_wall * 1000:.0f} ms late in all, "
+                  f"{self.late_cpu * 1000:.0f} ms of its own CPU in that time "
+                  f"({self.late_cpu / self.late_wall:.0%} busy; the rest it waited for the GIL or a core)", file=out)
+            total = sum(self.late_states.values())
+            print("its scheduler state while late: " + ", ".join(
+                f"{k} {n * 100 / total:.0f}%" for k, n in self.late_states.most_common()) +
+                " (R: ready, waiting for a core; S: asleep, waiting for the GIL)", file=out)
         late = sorted(self.wake_late)
         if late:
             print(f"\nwatchdog wake-up delay: median {late[len(late) // 2]:.1f} ms, p99 "
