@@ -47,6 +47,15 @@ KEYWORD_WEIGHT = 0.15
 SAVE_EVERY_S = 30.0  # big indexes are saved at most this often (and on close); small ones always
 
 
+# Function words left out of a keyword query (see IndexService._keyword_rows).
+FUNCTION_WORDS = frozenset("""
+a an the of to in on at by for from with into onto upon about as and or nor but if so than then that
+this these those is are was were be been being am do does did has have had it its he she they we you
+his her their our your not no what which who whom whose when where why how can could will would shall
+should may might must
+""".split())
+
+
 @dataclass
 class NearDuplicate:
     source_id: int
@@ -451,8 +460,26 @@ class IndexService:
         terms = [t for t in re.findall(r"\w+", query) if len(t) > 1]
         if not terms:
             return []
+        # Words nearly every passage holds ("the", "of") weigh nothing in BM25 but make SQLite score
+        # every row: 18 of a search's 28 ms of CPU on a 1,000-page book. A query made only of them
+        # still searches them.
+        terms = [t for t in terms if t.casefold() not in FUNCTION_WORDS] or terms
         match = " OR ".join(f'"{t}"' for t in terms)
+        # The best rows by BM25 first, from the full-text index alone; only those are joined to their
+        # chunk and source (joining every match first read the text of every matching chunk: 18 ms
+        # against 11 per query on a 1,000-page book). Rows of sources not ready are dropped after
+        # the cut, so when the cut leaves too few the plain query answers.
+        pool = limit * 3 + 20
         with self.db.read() as s:
+            rows = list(s.exec(sql(
+                "WITH best AS (SELECT rowid AS id, bm25(chunk_fts) AS rank FROM chunk_fts "
+                "WHERE chunk_fts MATCH :q ORDER BY rank LIMIT :pool) "
+                "SELECT c.id, c.source_id, s.name, c.page, c.heading_path, c.text, best.rank "
+                "FROM best JOIN chunk c ON c.id = best.id JOIN source s ON s.id = c.source_id "
+                "WHERE s.status = 'ready' ORDER BY best.rank, c.id LIMIT :n"
+            ).bindparams(q=match, pool=pool, n=limit)).all())
+            if len(rows) >= limit:
+                return rows
             return list(s.exec(sql(
                 "SELECT c.id, c.source_id, s.name, c.page, c.heading_path, c.text, bm25(chunk_fts) "
                 "FROM chunk_fts JOIN chunk c ON c.id = chunk_fts.rowid JOIN source s ON s.id = c.source_id "
