@@ -79,8 +79,12 @@ class OutputPanel(QWidget):
             if self.out is not None and o.id == self.out.id and \
                     (o.content_json != self.out.content_json or o.title != self.out.title):
                 self.window.formats.apply_update([o])
+                if self.view.stream is not None:
+                    continue  # a model is writing into the view: its output shows when it is done
                 if self.window.current_output is not None and self.window.current_output.id == o.id:
-                    self.window.show_output(o.id)
+                    tab = self.window.tabs.currentWidget()
+                    self.window.show_output(o.id)  # the new version, drawn where it is shown
+                    self.window.tabs.setCurrentWidget(tab)  # without taking the person to it
 
     def output_shown(self, out) -> None:
         """The window shows this output (None: nothing): buttons, items and versions follow it."""

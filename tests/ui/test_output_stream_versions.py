@@ -150,6 +150,14 @@ def test_edit_versions_restore_and_one_item_written_again_in_the_window(model_ap
     assert "Which way do ants go?" in view.toPlainText() and "How do bees show food?" in view.toPlainText()
     assert panel.info.text() == "Version 4 of 4 · Question 2 written again"
     assert len(w.formats.output_rows) == 1  # versions never add outputs to the list
+    # A version made elsewhere (here the service itself, as a sync or a script would) reaches the view
+    # through the change feed, without taking the person away from the tab they are on.
+    qtbot.waitUntil(lambda: not w.runner.running(), timeout=30000)
+    w.tabs.setCurrentIndex(0)
+    w.library.generation.restore(oid, 2)
+    qtbot.waitUntil(lambda: "How do honey bees point to food?" in view.toPlainText(), timeout=30000)
+    assert w.tabs.currentIndex() == 0
+    qtbot.waitUntil(lambda: len(panel.versions) == 5, timeout=30000)
     deadline = time.monotonic() + 5
     while w.runner.running() and time.monotonic() < deadline:
         qtbot.wait(50)
