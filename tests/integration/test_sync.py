@@ -313,7 +313,8 @@ def test_server_down_never_blocks_and_changes_wait(tmp_path, memory_keyring):
 def test_server_limits_and_schema(tmp_path):
     db = f"sqlite:///{tmp_path / 's.db'}"
     token = make_token(db, "t")
-    srv = ServerProcess(db, None, "--rate-limit", "60", "--burst", "5", "--max-request-mb", "0.01").start()
+    # 3 a minute: no token comes back during the checks below, however slow the machine is
+    srv = ServerProcess(db, None, "--rate-limit", "3", "--burst", "5", "--max-request-mb", "0.01").start()
     try:
         import httpx
 
