@@ -18,6 +18,7 @@ from harvest_desktop.core.errors import KnownError
 # Fields a person writes; everything else (citations, sources, ids, grounding, tags) is kept as is.
 TEXT_FIELDS = ("title", "heading", "question", "prompt", "text", "term", "definition", "front", "back", "cloze",
                "answer", "explanation", "narration", "on_screen_text", "broll", "left", "right")
+NUMBER_FIELDS = ("duration_s",)  # numbers a person may change, edited as text and read back as numbers
 LONG_FIELDS = {"text", "definition", "back", "cloze", "explanation", "narration", "broll", "right", "prompt"}
 SKIP = {"citations", "citation", "sources", "grounding", "concept_map", "kind", "id", "tags", "status", "pairs_order"}
 SINGULAR = {"questions": "Question", "cards": "Card", "points": "Point", "scenes": "Scene", "items": "Question",
@@ -26,7 +27,7 @@ SINGULAR = {"questions": "Question", "cards": "Card", "points": "Point", "scenes
             "paragraphs": "Paragraph", "answer": "Answer sentence", "options": "Option", "pairs": "Pair",
             "claims": "Sentence"}
 NAMES = {"on_screen_text": "on-screen text", "broll": "b-roll", "hook": "Hook", "conclusion": "Conclusion",
-         "answer": "answer", "text": "",
+         "answer": "answer", "text": "", "duration_s": "seconds",
          "left": "term", "right": "definition"}
 
 Path = tuple  # keys and list indexes from the content's root, e.g. ("questions", 2, "prompt")
@@ -50,7 +51,10 @@ def fields(content: dict) -> list[EditField]:
             for key, value in node.items():
                 if key in SKIP or value is None:
                     continue
-                if isinstance(value, str) and key in TEXT_FIELDS:
+                if key in NUMBER_FIELDS and isinstance(value, (int, float)) and not isinstance(value, bool):
+                    out.append(EditField(path + (key,), " · ".join(names + [NAMES.get(key, key)]),
+                                         names[0] if names else key, f"{value:g}", False))
+                elif isinstance(value, str) and key in TEXT_FIELDS:
                     name = NAMES.get(key, key.replace("_", " "))
                     label = " · ".join(names + [name] if name or not names else names)
                     out.append(EditField(path + (key,), label, names[0] if names else label, value,
@@ -92,7 +96,17 @@ def apply(content: dict, edits: dict[Path, str]) -> tuple[dict, int]:
         parent = new
         for step in path[:-1]:
             parent = parent[step]
-        parent[path[-1]] = text
+        if path[-1] in NUMBER_FIELDS:
+            try:
+                number = float(text.replace(",", "."))
+            except ValueError:
+                number = -1.0
+            if not 0 < number <= 3600:
+                raise KnownError(f"{valid[path].label}: “{text}” is not a number of seconds",
+                                 hint="type a number such as 12 or 7.5")
+            parent[path[-1]] = round(number, 1)
+        else:
+            parent[path[-1]] = text
         changed += 1
         _mark_edited(new, path)
     check(new)

@@ -56,3 +56,14 @@ def test_a_cloze_card_keeps_its_gap():
         editing.apply(cards, {("cards", 0, "cloze"): "The comb holds honey."})
     new, _n = editing.apply(cards, {("cards", 0, "cloze"): "The {{c1::honeycomb}} holds honey."})
     assert new["cards"][0]["cloze"] == "The {{c1::honeycomb}} holds honey."
+
+
+def test_a_scene_duration_is_edited_as_a_number():
+    script = {"kind": "video-script", "title": "V", "target_runtime_s": 60, "scenes": [
+        {"duration_s": 8.0, "narration": "Bees dance.", "on_screen_text": "Dance", "broll": "comb", "citations": []}]}
+    fields = {f.label: f for f in editing.fields(script)}
+    assert fields["Scene 1 · seconds"].text == "8" and "Scene 1 · narration" in fields
+    new, _n = editing.apply(script, {fields["Scene 1 · seconds"].path: "12,5"})
+    assert new["scenes"][0]["duration_s"] == 12.5
+    with pytest.raises(KnownError, match="not a number of seconds"):
+        editing.apply(script, {fields["Scene 1 · seconds"].path: "twelve"})
