@@ -1,6 +1,7 @@
 """Launch to a visible window on a virtual screen (Xvfb): Harvest against a bare PySide6 window.
 
 Run: .venv/bin/python tests/bench/bench_startup.py [runs]        (default 7 runs of each)
+     .venv/bin/python tests/bench/bench_startup.py --instructions  (one run of each under valgrind)
 
 One Xvfb server is started for the whole run (Xvfb must be installed: `bootstrap.py test` installs
 it). The two programs are launched alternately, each as a fresh process with QT_QPA_PLATFORM=xcb:
@@ -24,6 +25,12 @@ the bare program does. An environment with PYTHONDONTWRITEBYTECODE set would mak
 its own modules from source at every launch, which no user sees; so both programs run with one
 fresh PYTHONPYCACHEPREFIX for the whole run (written by the unmeasured first launch of each) and
 without PYTHONDONTWRITEBYTECODE. Same environment for both.
+
+--instructions: each program once under valgrind's callgrind, counting the instructions its main
+thread executed from the interpreter's start to the first paint (Harvest exits right there:
+HARVEST_STARTUP_PROBE_EXIT=1). A count does not change with the machine's load, so it compares
+two versions where the timings above cannot; it leaves out the other threads (Qt's X connection
+thread, the loop's helpers), whose counts depend on how long the run takes under valgrind.
 """
 
 from __future__ import annotations
@@ -35,6 +42,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from pathlib import Path
 
 BARE = r"""
 import os, sys, time
@@ -50,6 +58,8 @@ class FirstPaint(QObject):
         if event.type() == QEvent.Type.Paint:
             print(f"HARVEST_FIRST_PAINT_S={time.time() - launched:.4f}", flush=True)
             print(f"HARVEST_FIRST_PAINT_CPU_S={time.process_time():.4f}", flush=True)
+            if os.environ.get("HARVEST_STARTUP_PROBE_EXIT") == "1":
+                os._exit(0)
             obj.removeEventFilter(self)
             QTimer.singleShot(0, app.quit)
         return False
@@ -95,6 +105,52 @@ def _load() -> str:
     return "/".join(f"{x:.2f}" for x in os.getloadavg())
 
 
+def instructions(display: str, bare: bool, pycache: str) -> int:
+    """Main-thread instructions to the first paint, by callgrind (see the module docstring)."""
+    if not shutil.which("valgrind"):
+        raise SystemExit("valgrind is not installed")
+    with tempfile.TemporaryDirectory(prefix="harvest-bench-cg-") as out, \
+            tempfile.TemporaryDirectory(prefix="harvest-bench-") as home:
+        env = {k: v for k, v in os.environ.items()
+               if k not in ("QT_QPA_PLATFORM", "WAYLAND_DISPLAY", "PYTHONDONTWRITEBYTECODE")}
+        env.update(DISPLAY=display, QT_QPA_PLATFORM="xcb", HARVEST_HOME=home, HARVEST_NO_WELCOME="1",
+                   HARVEST_NO_WARMUP="1", PYTHONPYCACHEPREFIX=pycache, HARVEST_STARTUP_PROBE_EXIT="1",
+                   HARVEST_STARTUP_PROBE=repr(time.time()))
+        program = ["-c", BARE] if bare else ["-m", "harvest_desktop"]
+        proc = subprocess.run(["valgrind", "--tool=callgrind", "--separate-threads=yes",
+                               f"--callgrind-out-file={out}/cg.%p", sys.executable, *program],
+                              env=env, capture_output=True, text=True, timeout=1200)
+        if "HARVEST_FIRST_PAINT_S" not in proc.stdout:
+            raise SystemExit(f"no first paint under valgrind (exit {proc.returncode}):\n{proc.stderr[-2000:]}")
+        # One file per process and thread: cg.PID-01 is a process's main thread. A process the
+        # program forks (a helper Qt starts) has its own; the program is the one that ran longest.
+        counts = []
+        for f in Path(out).glob("cg.*-01"):
+            for line in f.read_text(errors="replace").splitlines():
+                if line.startswith(("totals:", "summary:")):
+                    counts.append(int(line.split()[1]))
+                    break
+        if not counts:
+            raise SystemExit("callgrind wrote no main-thread totals")
+        return max(counts)
+
+
+def main_instructions() -> None:
+    xvfb, display = start_xvfb()
+    pycache = tempfile.mkdtemp(prefix="harvest-bench-pyc-")
+    try:
+        one_run(display, True, pycache)  # bytecode written, as for the timed runs
+        one_run(display, False, pycache)
+        bare = instructions(display, True, pycache)
+        harvest = instructions(display, False, pycache)
+    finally:
+        xvfb.kill()
+        xvfb.wait()
+        shutil.rmtree(pycache, ignore_errors=True)
+    print(f"instructions to the first paint (main thread, callgrind): Harvest {harvest / 1e6:,.0f} M, "
+          f"bare PySide6 window {bare / 1e6:,.0f} M, ratio {harvest / bare:.2f}x (goal 1.5x)")
+
+
 def main(runs: int = 7) -> float:
     xvfb, display = start_xvfb()
     load_before = _load()
@@ -138,4 +194,7 @@ def main(runs: int = 7) -> float:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 7)
+    if sys.argv[1:] == ["--instructions"]:
+        main_instructions()
+    else:
+        main(int(sys.argv[1]) if len(sys.argv) > 1 else 7)
