@@ -62,7 +62,7 @@ def _run(args) -> int:
     if args.command in MODEL_COMMANDS:  # the model loads while the library opens
         from harvest_desktop.services.search import preload_model
 
-        preload_model()
+        preload_model(queries=args.command == "search")
     settings = Settings.load()
     for notice in settings.notices:  # an invalid settings file was kept aside and replaced
         say(notice)

@@ -240,17 +240,18 @@ def get_model():
     return _model
 
 
-def preload() -> None:
+def preload(queries: bool = False) -> None:
     """Start loading the model on a background thread; whoever needs it later waits for that load.
 
     A CLI command that will embed (search, add) calls this first, so reading the model overlaps
-    opening the library (onnxruntime builds its session outside the GIL)."""
-    if _model is not None:
+    opening the library (onnxruntime builds its session outside the GIL). `queries`: the command
+    only embeds search queries, so the query session is the one to load."""
+    if (_query_model if queries else _model) is not None:
         return
 
     def load() -> None:
         try:
-            get_model()
+            get_query_model() if queries else get_model()
         except Exception:  # the caller that needs the model gets the error itself
             log.debug("preloading the embedding model failed", exc_info=True)
 
@@ -301,13 +302,24 @@ def get_query_model():
     global _query_model
     if _query_model is not None:
         return _query_model
-    model = get_model()
+    # Built straight from the graph file: a process that only searches (`harvest search`) never
+    # loads the harvest's session too (that cost a cold search a second session, about 0.3 CPU-s).
+    name = backend_name()
+    if name == "torch":
+        model = get_model()
+        with _query_lock:
+            if _query_model is None:
+                _query_model = model
+        return _query_model
     with _query_lock:
         if _query_model is None:
-            if isinstance(model, OnnxEmbedder):
-                _query_model = OnnxEmbedder(model_dir(), model.onnx_file, threads=1)
-            else:
-                _query_model = model
+            path = model_dir()
+            try:
+                with _lock:  # the graph file may be built on first use: once, whoever asks first
+                    graph = onnx_file(path, int8=(name == "onnx-int8"))
+                _query_model = OnnxEmbedder(path, graph, threads=1)
+            except ImportError:  # no onnxruntime: the shared (torch) model answers queries too
+                _query_model = get_model()
     return _query_model
 
 

@@ -25,8 +25,9 @@ class SearchService:
         return hits
 
 
-def preload_model() -> None:
-    """Start loading the embedding model in the background (front ends call this early)."""
+def preload_model(queries: bool = False) -> None:
+    """Start loading the embedding model in the background (front ends call this early);
+    `queries`: only search queries will be embedded (the lighter query session is loaded)."""
     from harvest_desktop.index.embedder import preload
 
-    preload()
+    preload(queries=queries)

@@ -122,3 +122,16 @@ def test_spacy_loads_without_importing_torch():
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["False", "torch"]
+
+
+def test_a_process_that_only_searches_loads_only_the_query_session():
+    """`harvest search` embeds one query: the harvest's batch session is never built beside it."""
+    import subprocess
+    import sys
+
+    code = ("from harvest_desktop.index import embedder as E\n"
+            "v = E.embed_query('photosynthesis in the chloroplast')\n"
+            "print(E._model is None, E._query_model is not None, v.shape)\n")
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert res.stdout.split() == ["True", "True", "(384,)"], res.stdout
