@@ -11,7 +11,7 @@ from typing import Callable
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication
 
-from harvest_desktop.core import paths
+from harvest_desktop.core import paths, priority
 from harvest_desktop.core.settings import Settings
 from harvest_desktop.ui.main_window import MainWindow
 from harvest_desktop.ui.ops import JobRunner
@@ -72,13 +72,37 @@ def warm_up(modules=WARM_MODULES, cancel=None) -> list[str]:
         try:
             from harvest_desktop.index import embedder
 
-            embedder.get_model()
+            _load_at_background_priority(embedder.get_model)  # its thread pool inherits the priority
             embedder.get_query_model()
             loaded.append("embedding model")
         except Exception as exc:
             log.info("warm-up could not load the embedding model (%s)", exc.__class__.__name__)
     freeze_long_lived()
     return loaded
+
+
+BACKGROUND_NICE = 10  # CPU share: the window's thread weighs about nine times a worker's
+
+
+def _load_at_background_priority(load: Callable[[], object]) -> None:
+    """Run `load` on a short-lived thread at the background priority: the threads a model
+    session starts inherit the priority of the thread that made them."""
+    import threading
+
+    failed: list[BaseException] = []
+
+    def run() -> None:
+        priority.lower_this_thread()
+        try:
+            load()
+        except BaseException as exc:  # handed to the caller's thread below
+            failed.append(exc)
+
+    t = threading.Thread(target=run, name="harvest-model-load")
+    t.start()
+    t.join()
+    if failed:
+        raise failed[0]
 
 
 def freeze_long_lived() -> None:
@@ -104,6 +128,9 @@ class HarvestApp:
                  on_first_paint: Callable[[], None] | None = None) -> None:
         self.qapp = qapp
         self.loop = loop
+        # The library's parsing, analysis and embedding run below this thread's priority, so the
+        # window gets a core when both are busy (core/priority.py); a value already set wins.
+        os.environ.setdefault(priority.ENV, str(BACKGROUND_NICE))
         self.settings = settings or Settings.load()
         self.runner = JobRunner(loop, on_bug=on_bug)
         self.window = MainWindow(self.runner, self.settings, paths.data_dir() / "ui-state.ini")

@@ -37,6 +37,8 @@ def harvest_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A fresh data directory per test; every path the app writes goes under it."""
     home = tmp_path / "harvest-home"
     monkeypatch.setenv("HARVEST_HOME", str(home))
+    # a window made by a test asks for background priority; it ends with the test (monkeypatch)
+    monkeypatch.delenv("HARVEST_BACKGROUND_NICE", raising=False)
     return home
 
 

@@ -85,6 +85,9 @@ def _worker_main(conn, memory_mb: int) -> None:
     from harvest_desktop.core.progress import reporting_pages
 
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+    from harvest_desktop.core.priority import lower_this_process
+
+    lower_this_process()  # below the window, when the window asked for it (core/priority.py)
     current_limit = None
     pages = _page_sender(conn)
     while True:

@@ -11,6 +11,7 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
+from harvest_desktop.core.priority import lower_this_thread
 from harvest_desktop.core.settings import Settings
 from harvest_desktop.services.changes import ChangeBus, Changes
 from harvest_desktop.store.db import Database
@@ -29,11 +30,14 @@ class ServiceContext:
         self.settings = settings
         self.bus = bus
         self.db_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="harvest-db")
-        self.index_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="harvest-index")
+        # CPU work runs below the window's priority when the window asks for it (core/priority.py)
+        self.index_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="harvest-index",
+                                                 initializer=lower_this_thread)
         self.parse_executor = ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2),
-                                                 thread_name_prefix="harvest-parse")
+                                                 thread_name_prefix="harvest-parse", initializer=lower_this_thread)
         # the per-source analysis for generation (services/analysis.py): CPU work beside the embedding
-        self.analysis_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="harvest-analysis")
+        self.analysis_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="harvest-analysis",
+                                                    initializer=lower_this_thread)
         self._index: IndexService | None = None
         self._analyses: AnalysisService | None = None
         self._web: WebHarvester | None = None

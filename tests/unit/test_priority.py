@@ -1,0 +1,59 @@
+"""Background work runs below the window's priority when the window asks for it (Linux)."""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+
+import pytest
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread priority is Linux's")
+
+
+def _nice_in_worker(executor) -> int:
+    return executor.submit(lambda: os.getpriority(os.PRIO_PROCESS, threading.get_native_id())).result(10)
+
+
+def test_library_workers_run_nicer_only_when_asked(monkeypatch):
+    from harvest_desktop.library import Library
+
+    base = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    lib = Library()  # the CLI's case: nothing asked
+    try:
+        ctx = lib._ctx
+        assert _nice_in_worker(ctx.index_executor) == base
+    finally:
+        lib.close()
+    monkeypatch.setenv("HARVEST_BACKGROUND_NICE", "7")
+    lib = Library()
+    try:
+        ctx = lib._ctx
+        for executor in (ctx.index_executor, ctx.analysis_executor, ctx.parse_executor):
+            assert _nice_in_worker(executor) == min(19, base + 7)
+        assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == base  # the caller keeps its own
+    finally:
+        lib.close()
+
+
+def test_a_contained_parser_process_runs_nicer_and_a_model_pool_inherits(monkeypatch):
+    from harvest_desktop.acquire import sandbox
+    from harvest_desktop.app import _load_at_background_priority
+
+    base = os.getpriority(os.PRIO_PROCESS, 0)
+    monkeypatch.setenv("HARVEST_BACKGROUND_NICE", "5")
+    seen: list[int] = []
+
+    def load():  # stands for a model session that starts its own thread pool
+        t = threading.Thread(target=lambda: seen.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id())))
+        t.start()
+        t.join()
+
+    _load_at_background_priority(load)
+    assert seen == [min(19, base + 5)]
+    pool = sandbox.WorkerPool(1)  # started after the window asked: the process inherits the setting
+    try:
+        nice = pool.run("os:getpriority", (os.PRIO_PROCESS, 0), timeout_s=60, memory_mb=1024, item="probe")
+        assert nice == min(19, base + 5)
+    finally:
+        pool.shutdown()
