@@ -79,7 +79,7 @@ def _page_sender(conn):
     return send
 
 
-def _worker_main(conn, memory_mb: int) -> None:
+def _worker_main(conn, memory_mb: int, nice: int = 0) -> None:
     """Serve jobs until told to stop; every outcome goes back as a tagged tuple (before it, any
     number of ("pages", ...) reports while a reader works through a document's pages)."""
     from harvest_desktop.core.progress import reporting_pages
@@ -87,7 +87,7 @@ def _worker_main(conn, memory_mb: int) -> None:
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")
     from harvest_desktop.core.priority import lower_this_process
 
-    lower_this_process()  # below the window, when the window asked for it (core/priority.py)
+    lower_this_process(nice)  # below the window, when the window asked for it (core/priority.py)
     current_limit = None
     pages = _page_sender(conn)
     while True:
@@ -157,7 +157,11 @@ class _Worker:
     def __init__(self, ctx, memory_mb: int) -> None:
         parent, child = ctx.Pipe(duplex=True)
         self.conn = parent
-        self.proc = ctx.Process(target=_worker_main, args=(child, memory_mb), daemon=True,
+        from harvest_desktop.core.priority import background_nice
+
+        # the priority is handed over, not left to the environment: a forkserver started earlier
+        # would pass on its own environment, not this process's
+        self.proc = ctx.Process(target=_worker_main, args=(child, memory_mb, background_nice()), daemon=True,
                                 name="harvest-parser")
         _start_without_main(self.proc)
         child.close()

@@ -3,8 +3,8 @@
 On two busy cores the window's thread was ready to run but waiting for a core while a book was
 harvested (tests/bench/bench_ui_stall.py --book --sample: "scheduler state R 100%" during every
 late tick). The window asks for it by setting HARVEST_BACKGROUND_NICE before the library opens;
-the worker threads that parse, analyse and embed (and the contained parser processes, which
-inherit the environment) then run that much "nicer" than the UI thread. Threads made later by a
+the worker threads that parse, analyse and embed (and the contained parser processes, told by
+their parent) then run that much "nicer" than the UI thread. Threads made later by a
 lowered thread (onnxruntime's pool) inherit its priority. Linux only: elsewhere a thread's
 priority is not set this way, and nothing changes. The CLI leaves it unset: there is no window
 to keep responsive.
@@ -43,9 +43,9 @@ def lower_this_thread() -> None:
         log.debug("could not lower a worker thread's priority: %s", exc)
 
 
-def lower_this_process() -> None:
-    """The same for a contained worker process (its main thread, and the threads it makes later)."""
-    step = background_nice()
+def lower_this_process(step: int) -> None:
+    """The same for a contained worker process (its main thread, and the threads it makes later);
+    the parent hands `step` over (background_nice() there)."""
     if not step or not hasattr(os, "nice"):
         return
     try:
