@@ -90,10 +90,6 @@ class Job(QObject):
         self.sink = _ProgressSink(self, loop)  # what the work function is given as its `report`
         self.task: asyncio.Future | None = None
 
-    def report(self, progress: Progress) -> None:
-        """Progress from any thread (work functions get `sink`, which holds no reference to this)."""
-        self.sink(progress)
-
     def _deliver(self, progress: Progress) -> None:
         if self.state != RUNNING:
             return

@@ -31,6 +31,14 @@ def write_corpus(folder: Path, count: int) -> None:
         (folder / f"note-{i:03d}.md").write_text(f"# {topic.capitalize()} {i}\n\n{body}\n", encoding="utf-8")
 
 
+def gap_figures(gaps: list[float]) -> tuple[float, float, int]:
+    """Longest gap, 99th percentile and the count over 50 ms (sorts `gaps` in place)."""
+    gaps.sort()
+    worst = gaps[-1] if gaps else 0.0
+    p99 = gaps[min(len(gaps) - 1, int(len(gaps) * 0.99))] if gaps else 0.0
+    return worst, p99, sum(1 for g in gaps if g > 50)
+
+
 def main(count: int = 100, warm: bool = False) -> tuple[float, float]:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     os.environ["HARVEST_NO_WELCOME"] = "1"
@@ -86,10 +94,7 @@ def main(count: int = 100, warm: bool = False) -> tuple[float, float]:
 
     with loop:
         loop.run_until_complete(run())
-    gaps.sort()
-    worst = gaps[-1] if gaps else 0.0
-    p99 = gaps[min(len(gaps) - 1, int(len(gaps) * 0.99))] if gaps else 0.0
-    over = sum(1 for g in gaps if g > 50)
+    worst, p99, over = gap_figures(gaps)
     print(f"timer ticks: {len(gaps)}; median gap {statistics.median(gaps):.1f} ms; p99 {p99:.1f} ms; "
           f"longest stall {worst:.1f} ms; gaps over 50 ms: {over} (goal: 0); cpus={os.cpu_count()}")
     return worst, p99
@@ -222,11 +227,9 @@ def book(pages: int = 500, *, sample: bool = False, time_cancels: bool = True) -
 
     with loop:
         loop.run_until_complete(run())
-    gaps.sort()
-    worst = gaps[-1] if gaps else 0.0
-    p99 = gaps[min(len(gaps) - 1, int(len(gaps) * 0.99))] if gaps else 0.0
+    worst, p99, over = gap_figures(gaps)
     print(f"loop during the book: ticks {len(gaps)}; p99 gap {p99:.1f} ms; longest stall {worst:.1f} ms; "
-          f"gaps over 50 ms: {sum(1 for g in gaps if g > 50)}")
+          f"gaps over 50 ms: {over}")
     if searches:
         print(f"searches during the harvest: {len(searches)}; median {statistics.median(searches) * 1000:.0f} ms; "
               f"longest {max(searches) * 1000:.0f} ms")
