@@ -11,10 +11,10 @@ def test_the_reader_process_reports_pages_and_the_jobs_panel_shows_them(make_app
     from tests.books import make_book, write_pdf
 
     pdf = tmp_path / "reader-book.pdf"
-    write_pdf(make_book(pages=40, chapters=2, sections=2), pdf)
+    write_pdf(make_book(pages=120, chapters=3, sections=2), pdf)  # long enough to read for a second or more
     import pypdfium2
 
-    n = len(pypdfium2.PdfDocument(str(pdf)))  # the book's real length (the maker aims near 40)
+    n = len(pypdfium2.PdfDocument(str(pdf)))  # the book's real length (the maker aims near 120)
     app = make_app()
     w = app.window
     seen: list = []
