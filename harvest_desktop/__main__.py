@@ -8,6 +8,7 @@ _T0 = time.perf_counter()  # as early as this module can measure; the startup pr
 _T0_WALL = time.time()
 _T0_CPU = time.process_time()
 
+import logging  # noqa: E402
 import os  # noqa: E402
 import sys  # noqa: E402
 
@@ -59,17 +60,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Harvest {__version__}")
         return 0
 
-    from harvest_desktop.core.logging_setup import setup_logging
-    from harvest_desktop.core.settings import apply_data_folder_choice
+    # Before the first paint only what the window's frame needs: the settings (data folder, theme),
+    # PySide6 and the frame itself (title, menus, status line). Logging, asyncio and qasync, the
+    # crash hooks, the panes and the library all come after it, so the window shows at once.
+    from harvest_desktop.core.settings import Settings, apply_data_folder_choice
 
     _phase("checks")
     apply_data_folder_choice()
-    setup_logging()
-    _phase("settings and logging")
+    settings = Settings.load()
+    _phase("settings")
 
-    import asyncio
-
-    import qasync
     from PySide6.QtWidgets import QApplication
 
     from harvest_desktop import APP_ID, APP_NAME
@@ -79,57 +79,109 @@ def main(argv: list[str] | None = None) -> int:
     qapp.setOrganizationName(APP_NAME)
     qapp.setDesktopFileName(APP_ID)
     qapp.setQuitOnLastWindowClosed(False)  # the app closes itself after winding jobs down
+    _phase("PySide6, QApplication")
+
+    from harvest_desktop.core import paths
+    from harvest_desktop.ui.first_paint import wait_for_first_paint
+    from harvest_desktop.ui.main_window import MainWindow
+    from harvest_desktop.ui.theme import apply_theme
+
+    apply_theme(qapp, settings.theme)
+    window = MainWindow(paths.data_dir() / "ui-state.ini")
+    _phase("the window's frame")
+    window.show()
+    _phase("show")
+    wait_for_first_paint(window)  # Qt's own loop, until the frame is mapped and painted
+    probe = _probe_origin()
+    if probe is not None:
+        _report_first_paint(*probe)
+    # From here on each step lets the window handle its events before the next one.
+    qapp.processEvents()
+
+    from harvest_desktop.core.logging_setup import setup_logging
+
+    setup_logging()
+    for notice in settings.notices:  # said in the window too, once its message bar is there
+        logging.getLogger("harvest_desktop").warning("settings: %s", notice)
+    qapp.processEvents()
+
+    import asyncio
+
+    import qasync
+
     loop = qasync.QEventLoop(qapp)
     asyncio.set_event_loop(loop)
-    _phase("PySide6, qasync, QApplication")
+    qapp.processEvents()
 
     from harvest_desktop.app import HarvestApp
 
-    _phase("import the app and window modules")
-
-    probe = _probe_origin()
     harvest: HarvestApp | None = None
     _install_crash_hooks(loop, lambda: harvest.window if harvest is not None else None)
-    _phase("crash hooks")
+    qapp.processEvents()
 
-    def first_paint() -> None:
-        if probe is None:
-            return
-        origin, clock = probe
-        elapsed = (time.time() if clock == "wall" else time.perf_counter()) - origin
-        print(f"HARVEST_FIRST_PAINT_S={elapsed:.4f}", flush=True)
-        print(f"HARVEST_FIRST_PAINT_CPU_S={time.process_time():.4f}", flush=True)  # this process's CPU so far
-        _phase("first paint")
-        steps, cpu_steps, last, last_cpu = [], [], _T0, _T0_CPU
-        if clock == "wall":
-            steps.append(f"interpreter start {1000 * (_T0_WALL - origin):.0f}")
-        cpu_steps.append(f"interpreter start {1000 * _T0_CPU:.0f}")
-        for name, at, cpu in _PHASES:
-            steps.append(f"{name} {1000 * (at - last):.0f}")
-            cpu_steps.append(f"{name} {1000 * (cpu - last_cpu):.0f}")
-            last, last_cpu = at, cpu
-        print(f"HARVEST_PHASES_MS={'; '.join(steps)}", flush=True)
-        print(f"HARVEST_PHASES_CPU_MS={'; '.join(cpu_steps)}", flush=True)
-        print("HARVEST_FIRST_PAINT (imports after this line came after the first paint)", file=sys.stderr, flush=True)
-        heavy = sorted(n for n in HEAVY_MODULES if n in sys.modules)
-        print(f"HARVEST_HEAVY_AT_PAINT={','.join(heavy) or 'none'}", flush=True)
-        if os.environ.get("HARVEST_STARTUP_PROBE_EXIT") == "1":  # count nothing after the paint (bench)
-            sys.stderr.flush()
-            os._exit(0)
-        assert harvest is not None
-        harvest.window.close()
-
-    harvest = HarvestApp(qapp, loop, on_first_paint=first_paint,
+    harvest = HarvestApp(qapp, loop, settings=settings, window=window, painted=True,
                          warm=probe is None, show_welcome=probe is None)
-    _phase("build the window")
-    harvest.start()
-    _phase("show")
+    if probe is not None:  # the probe also times the working window, then closes it
+        _report_when_working(harvest, *probe)
+    harvest.start()  # the panes are built in steps on the loop, the library opens behind them
     with loop:
         loop.run_until_complete(harvest.run_until_closed())
     from harvest_desktop.core.logging_setup import shutdown_logging
 
     shutdown_logging()
     return 0
+
+
+def _since(origin: float, clock: str) -> float:
+    return (time.time() if clock == "wall" else time.perf_counter()) - origin
+
+
+def _report_first_paint(origin: float, clock: str) -> None:
+    """HARVEST_STARTUP_PROBE: the seconds (wall and CPU) to the main window's first paint, per step."""
+    elapsed = _since(origin, clock)
+    print(f"HARVEST_FIRST_PAINT_S={elapsed:.4f}", flush=True)
+    print(f"HARVEST_FIRST_PAINT_CPU_S={time.process_time():.4f}", flush=True)  # this process's CPU so far
+    _phase("first paint")
+    steps, cpu_steps, last, last_cpu = [], [], _T0, _T0_CPU
+    if clock == "wall":
+        steps.append(f"interpreter start {1000 * (_T0_WALL - origin):.0f}")
+    cpu_steps.append(f"interpreter start {1000 * _T0_CPU:.0f}")
+    for name, at, cpu in _PHASES:
+        steps.append(f"{name} {1000 * (at - last):.0f}")
+        cpu_steps.append(f"{name} {1000 * (cpu - last_cpu):.0f}")
+        last, last_cpu = at, cpu
+    print(f"HARVEST_PHASES_MS={'; '.join(steps)}", flush=True)
+    print(f"HARVEST_PHASES_CPU_MS={'; '.join(cpu_steps)}", flush=True)
+    print("HARVEST_FIRST_PAINT (imports after this line came after the first paint)", file=sys.stderr, flush=True)
+    heavy = sorted(n for n in HEAVY_MODULES if n in sys.modules)
+    print(f"HARVEST_HEAVY_AT_PAINT={','.join(heavy) or 'none'}", flush=True)
+    if os.environ.get("HARVEST_STARTUP_PROBE_EXIT") == "1":  # count nothing after the paint (bench)
+        sys.stderr.flush()
+        os._exit(0)
+
+
+def _report_when_working(harvest, origin: float, clock: str) -> None:
+    """HARVEST_STARTUP_PROBE: also the seconds to the panes built (the window works) and to the
+    library shown in them; then the window closes and the app quits."""
+    window = harvest.window
+
+    def ready() -> None:
+        print(f"HARVEST_READY_S={_since(origin, clock):.4f}", flush=True)
+
+    def library_shown() -> None:
+        if window.library is None or harvest.runner.running("load"):
+            return
+        print(f"HARVEST_LIBRARY_S={_since(origin, clock):.4f}", flush=True)
+        timer.stop()
+        window.close()
+
+    from PySide6.QtCore import QTimer
+
+    window.ready.connect(ready)
+    timer = QTimer(window)
+    timer.setInterval(5)
+    timer.timeout.connect(library_shown)
+    timer.start()
 
 
 def _install_crash_hooks(loop, window_getter) -> None:

@@ -8,11 +8,12 @@ import os
 import time
 from typing import Callable
 
-from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from harvest_desktop.core import paths, priority
 from harvest_desktop.core.settings import Settings
+from harvest_desktop.ui.first_paint import FirstPaint
 from harvest_desktop.ui.main_window import MainWindow
 from harvest_desktop.ui.ops import JobRunner
 
@@ -28,21 +29,6 @@ WARM_MODULES = (
     "spacy",
     "onnxruntime",  # the embedder (index/embedder.py); the model itself loads right after
 )
-
-
-class _FirstPaint(QObject):
-    """One-shot: calls back when the window paints for the first time."""
-
-    def __init__(self, callback: Callable[[], None]) -> None:
-        super().__init__()
-        self.callback: Callable[[], None] | None = callback
-
-    def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt override)
-        if event.type() == QEvent.Type.Paint and self.callback is not None:
-            callback, self.callback = self.callback, None
-            obj.removeEventFilter(self)
-            QTimer.singleShot(0, callback)
-        return False
 
 
 def preload_pydantic() -> None:
@@ -125,7 +111,10 @@ class HarvestApp:
     def __init__(self, qapp: QApplication, loop: asyncio.AbstractEventLoop, *, settings: Settings | None = None,
                  library=None, show_welcome: bool = True, warm: bool = True,
                  on_bug: Callable[[BaseException], None] | None = None,
-                 on_first_paint: Callable[[], None] | None = None) -> None:
+                 on_first_paint: Callable[[], None] | None = None, window: MainWindow | None = None,
+                 painted: bool = False) -> None:
+        """`window`: a frame already shown (and `painted`) by the caller (__main__ shows it before
+        it imports the rest); without one, the app makes it and start() shows it."""
         self.qapp = qapp
         self.loop = loop
         # The library's parsing, analysis and embedding run below this thread's priority, so the
@@ -133,15 +122,18 @@ class HarvestApp:
         os.environ.setdefault(priority.ENV, str(BACKGROUND_NICE))
         self.settings = settings or Settings.load()
         self.runner = JobRunner(loop, on_bug=on_bug)
-        self.window = MainWindow(self.runner, self.settings, paths.data_dir() / "ui-state.ini")
+        self._own_window = window is None
+        self.window = window if window is not None else MainWindow(paths.data_dir() / "ui-state.ini")
         self.library = library
         self.show_welcome = show_welcome and os.environ.get("HARVEST_NO_WELCOME") != "1"
         self.warm = warm and os.environ.get("HARVEST_NO_WARMUP") != "1"
         self.closed = asyncio.Event()
         self.first_paint_at: float | None = None
         self._on_first_paint = on_first_paint
-        self._painted = _FirstPaint(self._after_first_paint)
-        self.window.installEventFilter(self._painted)
+        self._painted_already = painted
+        self._painted = FirstPaint(self._after_first_paint)
+        if not painted:
+            self.window.installEventFilter(self._painted)
         self.window.closed.connect(self.closed.set)
         self.window.settings_applied.connect(self._settings_applied)
         self.window.library_repaired.connect(self._reopen_library)
@@ -149,10 +141,16 @@ class HarvestApp:
         self.watcher = None  # FolderWatcher over settings.watched_folders, once the library is open
 
     def start(self) -> MainWindow:
-        self.window.apply_settings()
-        self.window.show()
+        """Show the window's frame; the panes are built after its first paint, then the library opens."""
+        if self._own_window:
+            from harvest_desktop.ui.theme import apply_theme
+
+            apply_theme(self.qapp, self.settings.theme)
+            self.window.show()
         for notice in self.settings.notices:  # an invalid settings file was kept aside and replaced
             self.window.show_known_error(f"Settings: {notice}")
+        if self._painted_already:
+            self._after_first_paint()
         return self.window
 
     def _after_first_paint(self) -> None:
@@ -161,14 +159,16 @@ class HarvestApp:
             self._on_first_paint()
         if self._closing:
             return
+        self.window.build(self.runner, self.settings)  # the panes, in small steps on the event loop
         if self.library is not None:
-            self.window.attach_library(self.library)
+            self.window.attach_library(self.library)  # once the panes are there
         else:
             preload_pydantic()
+            # Opens on a worker while the panes are built; attached when both are done.
             self.runner.run("Opening the library", self._open_library, kind="open", visible=False,
                             on_success=self._library_opened)
         if self.show_welcome and not self.settings.first_run_done:
-            QTimer.singleShot(0, self._welcome)
+            self.window.when_ready(lambda: QTimer.singleShot(0, self._welcome))
 
     def _open_library(self, _token, _report):
         from harvest_desktop.core.errors import LibraryReadOnly

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from html import escape
 
-from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QMainWindow, QMessageBox, QStyle
+from PySide6.QtWidgets import QMainWindow
 
 from harvest_desktop import APP_NAME, __version__
 
@@ -14,12 +13,12 @@ from harvest_desktop import APP_NAME, __version__
 def build_help_menu(window: QMainWindow) -> None:
     menu = window.menuBar().addMenu("&Help")
     menu.setObjectName("help_menu")
-    style = window.style()
     window.shortcuts_action = _add(menu, window, "Keyboard shortcuts", "F1", lambda: show_shortcuts(window))
     window.welcome_action = _add(menu, window, "Show welcome again", None, lambda: show_welcome(window))
     menu.addSeparator()
     window.about_action = _add(menu, window, f"About {APP_NAME}", None, lambda: show_about(window))
-    window.about_action.setIcon(style.standardIcon(QStyle.StandardPixmap.SP_MessageBoxInformation))
+    # Part of the window's frame, made before the first paint: the About icon is set with the
+    # others after it (MainWindow._wire_sources_extras).
 
 
 def _add(menu, window, text: str, shortcut: str | None, slot) -> QAction:
@@ -59,7 +58,10 @@ def shortcuts_html(window: QMainWindow) -> str:
     return f"<table>{body}</table>"
 
 
-def _box(window: QMainWindow, title: str, html: str) -> QMessageBox:
+def _box(window: QMainWindow, title: str, html: str):
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QMessageBox
+
     box = QMessageBox(window)
     box.setWindowTitle(title)
     box.setTextFormat(Qt.TextFormat.RichText)
@@ -76,6 +78,8 @@ def show_shortcuts(window: QMainWindow) -> None:
 
 
 def show_about(window: QMainWindow) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
     box = _box(window, f"About {APP_NAME}", about_html())
     box.setIcon(QMessageBox.Icon.Information)
     run_dialog = getattr(window, "run_dialog", lambda d: d.exec())

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRect, Qt
+from PySide6.QtCore import QRect
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import QFrame, QMainWindow, QScrollArea
+from PySide6.QtWidgets import QMainWindow
+
+# fit_to_screen runs before the first paint: the Qt namespace and the scroll-area classes (whose
+# Python enums PySide6 makes on first import) are imported by the functions that use them.
 
 PREFERRED = (1200, 760)  # what the window asks for when the screen has room
 SIDE_MIN = 210  # the right pane scrolls sideways below its own width instead of widening the window
@@ -15,6 +18,9 @@ FRAME_ALLOWANCE = (16, 40)  # window-manager borders and title bar, before they 
 
 def fit_layout(window: QMainWindow) -> None:
     """Collapsible side panes, a scrolling right pane, and View menu toggles to bring them back."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QFrame, QScrollArea
+
     splitter = window.splitter
     side = window.side
     _scroll_wide_pages(side)
@@ -33,8 +39,12 @@ def fit_layout(window: QMainWindow) -> None:
     splitter.setCollapsible(1, False)  # the previews stay; the panes beside them fold away
     splitter.setHandleWidth(max(splitter.handleWidth(), 5))
 
-    view = window.menuBar().addMenu("&View")
-    view.setObjectName("view_menu")
+    from PySide6.QtWidgets import QMenu
+
+    view = window.menuBar().findChild(QMenu, "view_menu")  # the window's frame may have made it
+    if view is None:
+        view = window.menuBar().addMenu("&View")
+        view.setObjectName("view_menu")
     window.toggle_sources_action = _toggle(window, view, "Sources pane", "Ctrl+1", 0)
     window.toggle_side_action = _toggle(window, view, "Make and export pane", "Ctrl+3", 2)
     if hasattr(window, "jobs_dock"):
@@ -62,6 +72,8 @@ def scroll_if_wide(page, text: str, limit: int = SCROLL_WIDER_THAN):
     """The page itself, or a scroll area holding it when it is wider than `limit` (a side tab built later)."""
     if page.minimumSizeHint().width() <= limit:
         return page
+    from PySide6.QtWidgets import QFrame, QScrollArea
+
     holder = QScrollArea()
     holder.setObjectName(f"{page.objectName() or 'page'}-scroll")
     holder.setAccessibleName(f"{text} (scrolls)")
@@ -129,8 +141,8 @@ def fit_to_screen(window: QMainWindow, area: QRect | None = None) -> None:
     x = min(max(x, area.x()), area.right() - w - fw + 1)
     y = min(max(y, area.y()), area.bottom() - h - fh + 1)
     window.move(max(x, area.x()), max(y, area.y()))
-    if window.property("restored_splitter") is not True:
-        balance_panes(window, w)
+    if window.property("restored_splitter") is not True and getattr(window, "splitter", None) is not None:
+        balance_panes(window, w)  # a window still without its panes shares the room when they come
 
 
 def tabs_width(tabs) -> int:

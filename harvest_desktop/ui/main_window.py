@@ -8,36 +8,40 @@ import logging
 from pathlib import Path
 from typing import Callable
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QUrl, Signal
-from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
-from PySide6.QtWidgets import (QDockWidget, QFileDialog, QHBoxLayout, QLabel, QMainWindow, QMessageBox,
-                               QPushButton, QSplitter, QTabWidget, QTextBrowser, QVBoxLayout,
-                               QWidget)
+from PySide6.QtCore import QByteArray, QSettings, QTimer, QUrl, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QMainWindow, QWidget
 
 from harvest_desktop import APP_NAME
-from harvest_desktop.core.progress import Progress
-from harvest_desktop.core.settings import Settings
 from harvest_desktop.core import status as m
+from harvest_desktop.ui.text import human_time, plural
 
 if TYPE_CHECKING:
+    from harvest_desktop.core.settings import Settings
     from harvest_desktop.store.models import Output, Source
-from harvest_desktop.ui import dnd
-from harvest_desktop.ui.changes import ChangeFeed
-from harvest_desktop.ui.jobs_panel import JobsPanel
-from harvest_desktop.ui.ops import Job, JobRunner
-from harvest_desktop.ui.text import human_time, plural
-from harvest_desktop.ui.lazy_tabs import LazyTabs
-from harvest_desktop.ui.output_tools import OutputPanel
-from harvest_desktop.ui.output_view import OutputView
-from harvest_desktop.ui.reader import BookReader
-from harvest_desktop.ui.panes.formats import FormatsPane
-from harvest_desktop.ui.panes.sources import SourcesPane
+    from harvest_desktop.ui.changes import ChangeFeed
+    from harvest_desktop.ui.ops import Job, JobRunner
+
+# Only the frame (title, menus, status line) is made before the first paint, so this module imports
+# little: PySide6 makes a class's Python enums when the class is first imported, and the `Qt`
+# namespace alone holds about a hundred (20-40 ms). The panes, their modules and the Qt classes they
+# use are imported after the first paint, in the steps of MainWindow.build.
 
 log = logging.getLogger(__name__)
 
 
 
+def __getattr__(name: str):
+    if name == "MessageBar":  # it lived here; it now has a module of its own
+        from harvest_desktop.ui.message_bar import MessageBar
+
+        return MessageBar
+    raise AttributeError(name)
+
+
 def confirm_overwrite(parent: QWidget, path: Path) -> bool:
+    from PySide6.QtWidgets import QMessageBox
+
     answer = QMessageBox.question(parent, "Replace file?",
                                   f"“{path.name}” already exists in {path.parent}.\nReplace it?",
                                   QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
@@ -46,6 +50,8 @@ def confirm_overwrite(parent: QWidget, path: Path) -> bool:
 
 
 def confirm_remove(parent: QWidget, name: str) -> bool:
+    from PySide6.QtWidgets import QMessageBox
+
     answer = QMessageBox.question(parent, "Remove source?",
                                   f"Remove “{name}” and its text from the library?\n"
                                   "Outputs already made keep their citations.",
@@ -54,96 +60,34 @@ def confirm_remove(parent: QWidget, name: str) -> bool:
     return answer == QMessageBox.StandardButton.Yes
 
 
-class MessageBar(QWidget):
-    """Non-modal messages about known problems: the item, what went wrong, what to do."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setAccessibleName("Messages")
-        self.lines: list[str] = []
-        self.label = QLabel()
-        self.label.setWordWrap(True)
-        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.label.setAccessibleName("Message text")
-        self.label.setStyleSheet("color: #8a3b00;")
-        self.dismiss = QPushButton("Dismiss")
-        self.dismiss.setAccessibleName("Dismiss messages")
-        self.dismiss.setToolTip("Hide these messages")
-        self.dismiss.clicked.connect(self.clear)
-        # One action a message may offer (e.g. "Repair library"); hidden when there is none.
-        self.action = QPushButton()
-        self.action.setVisible(False)
-        self.action.setAccessibleName("Message action")
-        self.action.clicked.connect(self._run_action)
-        self._action: Callable[[], None] | None = None
-        self._action_line = ""  # the line the action belongs to
-        row = QHBoxLayout(self)
-        row.setContentsMargins(6, 2, 6, 2)
-        row.addWidget(self.label, 1)
-        row.addWidget(self.action)
-        row.addWidget(self.dismiss)
-        self.setVisible(False)
-
-    def add(self, text: str, action: tuple[str, Callable[[], None]] | None = None) -> None:
-        if text in self.lines:  # the same fault from several jobs: said once
-            self.lines.remove(text)
-        self.lines = (self.lines + [text])[-6:]
-        self.label.setText("\n".join(self.lines))
-        if action is not None:
-            label, self._action = action
-            self._action_line = text
-            self.action.setText(label)
-            self.action.setAccessibleName(label)
-            self.action.setVisible(True)
-        self.setVisible(True)
-
-    def drop(self, text: str) -> None:
-        """Take one line (and the action offered with it) away; hide when none is left."""
-        if text not in self.lines:
-            return
-        self.lines.remove(text)
-        self.label.setText("\n".join(self.lines))
-        if self._action_line == text:  # its action goes with it; another line's stays
-            self._action = None
-            self.action.setVisible(False)
-        if not self.lines:
-            self.setVisible(False)
-
-    def _run_action(self) -> None:
-        action, self._action = self._action, None
-        self.action.setVisible(False)
-        if action is not None:
-            action()
-
-    def clear(self) -> None:
-        self.lines = []
-        self.label.setText("")
-        self._action = None
-        self.action.setVisible(False)
-        self.setVisible(False)
-
-
 class MainWindow(QMainWindow):
     closed = Signal()
     library_repaired = Signal()  # the damaged library was recovered in place: open it again
     settings_applied = Signal()  # after the settings dialog's OK, or at start
 
-    def __init__(self, runner: JobRunner, settings: Settings, state_path: Path) -> None:
-        super().__init__()
-        self.runner = runner
-        self.settings = settings
-        self.library = None  # attached once opened, off the UI thread
-        from harvest_desktop.ui.undo_remove import PendingRemovals
+    ready = Signal()  # the panes are built and wired: the window works (see build())
 
-        self.removals = PendingRemovals(self)  # Remove waits a few seconds for Undo
+    def __init__(self, state_path: Path, runner: JobRunner | None = None, settings: Settings | None = None) -> None:
+        """The frame only: title, actions, menus, the status line and the saved geometry.
+
+        This is what the first paint shows; `build()` adds the panes after it, in steps on the event
+        loop, and emits `ready` when the window works. Given a runner and settings, build() is
+        started here (the panes still come after the first paint)."""
+        super().__init__()
+        self.runner: JobRunner | None = None  # given to build()
+        self.settings: Settings | None = None
+        self.library = None  # attached once opened, off the UI thread
         self.feed: ChangeFeed | None = None  # the library's changes, on the main thread
         self._queued_items: list[str] = []
         self._harvest_again = False
         self.current_output: Output | None = None
+        self.is_ready = False
+        self._building = False
+        self._after_ready: list[Callable[[], None]] = []  # calls that need the panes, kept until ready
         self.ui_state = QSettings(str(state_path), QSettings.Format.IniFormat)
         # Seams for dialogs (tests replace them; the defaults ask the person).
         self.confirm_overwrite: Callable[[QWidget, Path], bool] = confirm_overwrite
-        self.open_url: Callable[[QUrl], object] = QDesktopServices.openUrl
+        self.open_url: Callable[[QUrl], object] = _open_url
         self.ask_urls: Callable[[QWidget], tuple[list[str], bool]] = _ask_urls
         self.ask_files: Callable[[QWidget], list[str]] = _ask_files
         self.ask_folder: Callable[[QWidget], str] = _ask_folder
@@ -153,30 +97,145 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(APP_NAME)
         self.setAcceptDrops(True)
         self._build_actions()
-        self._build_panes()
         self._build_menus()
+        self._build_help_menu()
+        self.statusBar().showMessage("Opening your library…")
+        self.setCentralWidget(QWidget())  # the panes take its place once built
+        self._restore_geometry()
+        self._fit_to_screen()
+        # Until the panes are built only Quit and Help work; build() turns the rest on.
+        self._waiting_actions = [a for a in self.actions()
+                                 if a is not self.quit_action and a not in (self.shortcuts_action, self.about_action)]
+        for action in self._waiting_actions:
+            action.setEnabled(False)
+        if runner is not None and settings is not None:
+            self.build(runner, settings)
+
+    # -- the panes, built after the first paint ---------------------------------------------------
+    def build(self, runner: JobRunner, settings: Settings, steps: bool = True) -> None:
+        """Build the panes: one small step per turn of the event loop (steps=False: all now);
+        `ready` is emitted after the last one. Calls that need a pane wait for it (when_ready)."""
+        if self._building or self.is_ready:
+            return
+        self._building = True
+        self.runner = runner
+        self.settings = settings
+        runner.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        runner.known_error.connect(self.show_known_error)
+        runner.library_damaged.connect(self.offer_repair)
+        todo = [self._build_sources, self._build_previews, self._build_side, self._build_layout,
+                self._build_extras, self._become_ready]
+        if not steps:
+            for step in todo:
+                step()
+            return
+
+        def run_next() -> None:
+            if not todo or self._closing_early:
+                return
+            todo.pop(0)()
+            if todo:
+                QTimer.singleShot(0, self, run_next)  # the window's own timer: gone with the window
+
+        QTimer.singleShot(0, self, run_next)
+
+    _closing_early = False
+
+    def when_ready(self, call: Callable[[], None]) -> None:
+        """Run `call` now if the panes are built, else right after they are."""
+        if self.is_ready:
+            call()
+        else:
+            self._after_ready.append(call)
+
+    def _build_sources(self) -> None:
+        from PySide6.QtCore import Qt
+
+        from harvest_desktop.ui.panes.sources import SourcesPane
+        from harvest_desktop.ui.undo_remove import PendingRemovals
+
+        self.removals = PendingRemovals(self)  # Remove waits a few seconds for Undo
+        self.sources = SourcesPane()
+        self.sources.add_action_buttons([self.add_files_action, self.add_folder_action, self.add_url_action])
+        self.sources.remove_button.setToolTip(self.remove_action.toolTip())
+        self.remove_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+
+    def _build_side(self) -> None:
+        from PySide6.QtWidgets import QTabWidget
+
+        from harvest_desktop.ui.layout import scroll_if_wide
+        from harvest_desktop.ui.panes.formats import FormatsPane
+
+        self.formats = FormatsPane()
+        self.side = QTabWidget()
+        self.side.setAccessibleName("Make and export")
+        self.side.addTab(self.formats, "Formats")
+        self._lazy.add("export", self.side, "Export", self._make_export)
+        self._lazy.add("keys", self.side, "Keys", self._make_keys, wrap=scroll_if_wide)
+
+    def _build_layout(self) -> None:
+        from PySide6.QtCore import Qt
+        from PySide6.QtWidgets import QDockWidget, QSplitter, QVBoxLayout
+
+        from harvest_desktop.ui.jobs_panel import JobsPanel
+        from harvest_desktop.ui.message_bar import MessageBar
+
+        self.messages = MessageBar()
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setAccessibleName("Main panes")
+        self.splitter.addWidget(self.sources)
+        self.splitter.addWidget(self.tabs)
+        self.splitter.addWidget(self.side)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([320, 560, 320])
+        central = QWidget()
+        cl = QVBoxLayout(central)
+        cl.setContentsMargins(0, 0, 0, 0)
+        cl.addWidget(self.messages)
+        cl.addWidget(self.splitter, 1)
+        self.setCentralWidget(central)
+
+        self.jobs = JobsPanel(self.runner)
+        self.jobs_dock = QDockWidget("Jobs", self)
+        self.jobs_dock.setObjectName("jobs-dock")
+        self.jobs_dock.setAccessibleName("Jobs")
+        self.jobs_dock.setWidget(self.jobs)
+        self.jobs_dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.jobs_dock)
+        self._fit_layout()
+
+    def _build_extras(self) -> None:
         from PySide6.QtWidgets import QMenu
 
         from harvest_desktop.ui.sync_status import SyncController
 
         self.sync = SyncController(self)  # Sync action, server dialog, status-bar panel (ui/sync_status.py)
         self.sync.add_to_menu(self.menuBar().findChild(QMenu, "tools_menu") or self.menuBar().addMenu("&Sync"))
-        self._fit_layout()
-        self._build_help_menu()
         self._wire_sources_extras()
         self._wire()
         self._restore_state()
-        self._fit_to_screen()
+        if self.property("restored_splitter") is not True:
+            from harvest_desktop.ui.layout import balance_panes
+
+            balance_panes(self, self.width())
         self.statusBar().setAccessibleName("Status bar")
-        self.statusBar().showMessage("Opening your library…")
-        self._set_library_actions(False)
+
+    def _become_ready(self) -> None:
+        for action in self._waiting_actions:
+            action.setEnabled(True)
+        self._set_library_actions(self.library is not None)
+        self.is_ready = True
+        self._building = False
+        calls, self._after_ready = self._after_ready, []
+        for call in calls:
+            call()
+        self.ready.emit()
 
     # -- construction ---------------------------------------------------------------------------
     def _action(self, text: str, shortcut, tip: str, slot) -> QAction:
         action = QAction(text, self)
         if shortcut is not None:
-            action.setShortcut(QKeySequence(shortcut))
-            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            action.setShortcut(QKeySequence(shortcut))  # a window shortcut (QAction's default context)
         action.setToolTip(tip)
         action.setStatusTip(tip)
         action.triggered.connect(lambda _=False: slot())
@@ -192,7 +251,6 @@ class MainWindow(QMainWindow):
                                            self.add_urls)
         self.remove_action = self._action("Remove source", QKeySequence.StandardKey.Delete,
                                           "Remove the selected source (Delete)", self.remove_selected)
-        self.remove_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.generate_action = self._action("Generate", "Ctrl+G", "Make the selected format (Ctrl+G)",
                                             self.generate)
         self.export_action = self._action("Export…", "Ctrl+E", "Export the selected output (Ctrl+E)", self.export)
@@ -205,10 +263,13 @@ class MainWindow(QMainWindow):
                                             self.open_settings)
         self.quit_action = self._action("Quit", QKeySequence.StandardKey.Quit, "Close Harvest", self.close)
 
-    def _build_panes(self) -> None:
-        self.sources = SourcesPane()
-        self.sources.add_action_buttons([self.add_files_action, self.add_folder_action, self.add_url_action])
-        self.sources.remove_button.setToolTip(self.remove_action.toolTip())
+    def _build_previews(self) -> None:
+        from PySide6.QtWidgets import QTabWidget, QTextBrowser, QVBoxLayout
+
+        from harvest_desktop.ui.lazy_tabs import LazyTabs
+        from harvest_desktop.ui.output_tools import OutputPanel
+        from harvest_desktop.ui.output_view import OutputView
+        from harvest_desktop.ui.reader import BookReader
 
         self.preview_info = QTextBrowser()
         self.preview_info.setAccessibleName("Source attribution")
@@ -241,38 +302,6 @@ class MainWindow(QMainWindow):
         self.tabs.currentChanged.connect(
             lambda i: self.usage.refresh() if self.tabs.widget(i) is self._lazy.built("usage") else None)
 
-        self.formats = FormatsPane()
-        self.side = QTabWidget()
-        self.side.setAccessibleName("Make and export")
-        self.side.addTab(self.formats, "Formats")
-        from harvest_desktop.ui.layout import scroll_if_wide
-
-        self._lazy.add("export", self.side, "Export", self._make_export)
-        self._lazy.add("keys", self.side, "Keys", self._make_keys, wrap=scroll_if_wide)
-
-        self.messages = MessageBar()
-        self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.splitter.setAccessibleName("Main panes")
-        self.splitter.addWidget(self.sources)
-        self.splitter.addWidget(self.tabs)
-        self.splitter.addWidget(self.side)
-        self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([320, 560, 320])
-        central = QWidget()
-        cl = QVBoxLayout(central)
-        cl.setContentsMargins(0, 0, 0, 0)
-        cl.addWidget(self.messages)
-        cl.addWidget(self.splitter, 1)
-        self.setCentralWidget(central)
-
-        self.jobs = JobsPanel(self.runner)
-        self.jobs_dock = QDockWidget("Jobs", self)
-        self.jobs_dock.setObjectName("jobs-dock")
-        self.jobs_dock.setAccessibleName("Jobs")
-        self.jobs_dock.setWidget(self.jobs)
-        self.jobs_dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)
-        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.jobs_dock)
-
     def _build_menus(self) -> None:
         bar = self.menuBar()
         bar.setAccessibleName("Menu bar")
@@ -289,11 +318,10 @@ class MainWindow(QMainWindow):
         tools = bar.addMenu("&Tools")
         tools.setObjectName("tools_menu")
         tools.addAction(self.settings_action)
+        view = bar.addMenu("&View")  # its toggles come with the panes (ui/layout.py fit_layout)
+        view.setObjectName("view_menu")
 
     def _wire(self) -> None:
-        self.runner.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
-        self.runner.known_error.connect(self.show_known_error)
-        self.runner.library_damaged.connect(self.offer_repair)
         self.sources.selected.connect(self._preview_source)
         self.sources.remove_requested.connect(self.remove_source)
         self.sources.keep_both_requested.connect(self.keep_both)
@@ -420,7 +448,8 @@ class MainWindow(QMainWindow):
                  self.export_action: QStyle.StandardPixmap.SP_DialogSaveButton,
                  self.cancel_action: QStyle.StandardPixmap.SP_BrowserStop,
                  self.search_action: QStyle.StandardPixmap.SP_FileDialogContentsView,
-                 self.settings_action: QStyle.StandardPixmap.SP_FileDialogDetailedView}
+                 self.settings_action: QStyle.StandardPixmap.SP_FileDialogDetailedView,
+                 self.about_action: QStyle.StandardPixmap.SP_MessageBoxInformation}
         for action, icon in icons.items():
             action.setIcon(self.style().standardIcon(icon))
         self.sources.remove_button.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_TrashIcon))
@@ -450,10 +479,13 @@ class MainWindow(QMainWindow):
         build_help_menu(self)
 
     # -- persistent window state ----------------------------------------------------------------
-    def _restore_state(self) -> None:
+    def _restore_geometry(self) -> None:
         geometry = self.ui_state.value("window/geometry")
         if isinstance(geometry, QByteArray) and self.restoreGeometry(geometry):
             self.setProperty("restored_geometry", True)
+
+    def _restore_state(self) -> None:
+        """The dock and the splitter as they were, once the panes exist."""
         state = self.ui_state.value("window/state")
         if isinstance(state, QByteArray):
             self.restoreState(state)
@@ -463,8 +495,9 @@ class MainWindow(QMainWindow):
 
     def save_state(self) -> None:
         self.ui_state.setValue("window/geometry", self.saveGeometry())
-        self.ui_state.setValue("window/state", self.saveState())
-        self.ui_state.setValue("window/splitter", self.splitter.saveState())
+        if self.is_ready:  # closed before the panes came: their saved layout stays as it was
+            self.ui_state.setValue("window/state", self.saveState())
+            self.ui_state.setValue("window/splitter", self.splitter.saveState())
         self.ui_state.sync()
 
     def _old_kept_both(self) -> list[int]:
@@ -476,17 +509,27 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt override)
         self.save_state()
-        self.removals.flush()
+        self._closing_early = not self.is_ready  # no more building steps
+        if self.is_ready:
+            self.removals.flush()
+            self.sync.close()
         if self.feed is not None:
             self.feed.close()
-        self.sync.close()
-        self.runner.cancel_all()
+        if self.runner is not None:
+            self.runner.cancel_all()
         super().closeEvent(event)
         self.closed.emit()
 
     # -- library ------------------------------------------------------------------------------
     def attach_library(self, library) -> None:
-        """Called once the library is open: load what it holds, resume unfinished work."""
+        """Called once the library is open: load what it holds, resume unfinished work.
+
+        Before the panes are built it waits for them (the library may open first)."""
+        if not self.is_ready:
+            self.when_ready(lambda: self.attach_library(library))
+            return
+        from harvest_desktop.ui.changes import ChangeFeed
+
         self.library = library
         self.feed = ChangeFeed(library, self)
         for pane in (self.sources, self.formats, self.output_panel, self._lazy.built("concepts")):
@@ -530,22 +573,31 @@ class MainWindow(QMainWindow):
 
     # -- adding -------------------------------------------------------------------------------
     def dragEnterEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        from harvest_desktop.ui import dnd
+
         if dnd.accepts(event.mimeData()):
             event.acceptProposedAction()
-            self.sources.set_dragging(True)
+            if self.is_ready:
+                self.sources.set_dragging(True)
         else:
             event.ignore()
 
     def dragLeaveEvent(self, event) -> None:  # noqa: N802 (Qt override)
-        self.sources.set_dragging(False)
+        if self.is_ready:
+            self.sources.set_dragging(False)
         super().dragLeaveEvent(event)
 
     def dragMoveEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        from harvest_desktop.ui import dnd
+
         if dnd.accepts(event.mimeData()):
             event.acceptProposedAction()
 
     def dropEvent(self, event) -> None:  # noqa: N802 (Qt override)
-        self.sources.set_dragging(False)
+        from harvest_desktop.ui import dnd
+
+        if self.is_ready:
+            self.sources.set_dragging(False)
         items = dnd.items_from_mime(event.mimeData())
         if not items:
             event.ignore()
@@ -576,6 +628,8 @@ class MainWindow(QMainWindow):
         lib = self.library
 
         async def expand(token, report):
+            from harvest_desktop.core.progress import Progress
+
             report(Progress(0, None, "Reading the links of " + ", ".join(urls)))
             found, problems = await lib.sources.expand_sections(urls, token)
             for p in problems:
@@ -638,6 +692,8 @@ class MainWindow(QMainWindow):
                                      8000)
 
     def show_failures(self, lines: list[str]) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
         box = QMessageBox(self)
         box.setWindowTitle("Items that could not be read")
         box.setAccessibleName("Failure details")
@@ -914,6 +970,8 @@ class MainWindow(QMainWindow):
     # -- search and concepts --------------------------------------------------------------------
     def focus_search(self) -> None:
         self.tabs.setCurrentWidget(self.search)
+        from PySide6.QtCore import Qt
+
         self.search.box.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.search.box.selectAll()
 
@@ -948,11 +1006,18 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"Cancelling {job.title}…", 5000)
 
     def show_known_error(self, text: str) -> None:
+        if not self.is_ready:  # the message bar comes with the panes; the status line says it now
+            self.when_ready(lambda: self.messages.add(text))
+            self.statusBar().showMessage(text, 10000)
+            return
         self.messages.add(text)
         self.statusBar().showMessage(text, 10000)
 
     def offer_repair(self, exc) -> None:
         """A damaged library: the message (with where, and the copy kept) gets a Repair action."""
+        if not self.is_ready:
+            self.when_ready(lambda: self.offer_repair(exc))
+            return
         self.messages.add(f"The library is damaged: {exc}", action=("Repair library", lambda: self.repair_library(exc)))
 
     def repair_library(self, exc) -> None:
@@ -1019,7 +1084,15 @@ def _attribution_html(src: Source | None, doc) -> str:
     return f"<table>{body}</table>"
 
 
+def _open_url(url: QUrl) -> bool:
+    from PySide6.QtGui import QDesktopServices
+
+    return QDesktopServices.openUrl(url)
+
+
 def _ask_files(parent: QWidget) -> list[str]:
+    from PySide6.QtWidgets import QFileDialog
+
     files, _ = QFileDialog.getOpenFileNames(parent, "Add files", "",
                                             "Documents (*.md *.markdown *.txt *.pdf *.html *.htm *.docx *.pptx "
                                             "*.odt *.rtf *.epub);;All files (*)")
@@ -1027,6 +1100,8 @@ def _ask_files(parent: QWidget) -> list[str]:
 
 
 def _ask_folder(parent: QWidget) -> str:
+    from PySide6.QtWidgets import QFileDialog
+
     return QFileDialog.getExistingDirectory(parent, "Add folder")
 
 

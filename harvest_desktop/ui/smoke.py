@@ -101,6 +101,17 @@ def run_app(source: Path, output: Path, before_pipeline=None) -> None:
             loop.run_until_complete(harvest.aclose())
             raise SmokeFailure(EXIT_WINDOW, "the main window never painted")
         _say(f"first-paint {painted[0] - _T0:.2f}s after smoke start ({type(harvest.window).__name__})")
+
+        async def panes_built() -> None:  # the frame paints first; its panes are built right after
+            deadline = time.monotonic() + 30
+            while not harvest.window.is_ready and time.monotonic() < deadline:
+                await asyncio.sleep(0.01)
+
+        loop.run_until_complete(panes_built())
+        if not harvest.window.is_ready:
+            loop.run_until_complete(harvest.aclose())
+            raise SmokeFailure(EXIT_WINDOW, "the main window painted but never built its panes")
+        _say(f"panes built {time.monotonic() - _T0:.2f}s after smoke start")
         try:
             if before_pipeline is not None:  # models first: an import failure shows its traceback
                 before_pipeline()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication
 
@@ -87,6 +87,8 @@ def system_prefers_dark(app: QGuiApplication) -> bool:
     scheme_getter = getattr(hints, "colorScheme", None)  # Qt >= 6.5
     if scheme_getter is None:
         return False
+    from PySide6.QtCore import Qt  # its ~100 enums are made on first import (in the first paint's path)
+
     return scheme_getter() == Qt.ColorScheme.Dark
 
 

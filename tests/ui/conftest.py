@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.ui.helpers import BIOLOGY
+from tests.ui.helpers import BIOLOGY, wait_ready_window
 
 
 
@@ -45,13 +45,17 @@ def make_app(qapp, qloop, qtbot, bugs):
     made: list[HarvestApp] = []
     threads_before = {t.ident for t in threading.enumerate()}
 
-    def factory(wait_open: bool = True) -> HarvestApp:
+    def factory(wait_open: bool = True, wait_ready: bool = True) -> HarvestApp:
+        """wait_open: until the library is open and shown; wait_ready: until the panes are built
+        (the window shows its frame first and builds them after its first paint)."""
         app = HarvestApp(qapp, qloop, show_welcome=False, warm=False, on_bug=bugs.append)
         made.append(app)
         app.start()
         if wait_open:
             qtbot.waitUntil(lambda: app.window.library is not None and not app.runner.running("load"),
                             timeout=20000)
+        elif wait_ready:
+            wait_ready_window(qtbot, app.window)
         return app
 
     factory.close = lambda app: close_app(app, qtbot)  # type: ignore[attr-defined]

@@ -49,3 +49,10 @@ def wait_status(qtbot, window, name_or_id, status: str, timeout: int = 120000):
 
     qtbot.waitUntil(lambda: (s := find()) is not None and s.status == status, timeout=timeout)
     return find()
+
+
+def wait_ready_window(qtbot, window, timeout: int = 20000) -> None:
+    """Wait until the window's panes are built (MainWindow.ready; they come after its first paint)."""
+    if not window.is_ready:
+        with qtbot.waitSignal(window.ready, timeout=timeout):
+            pass
