@@ -8,7 +8,6 @@ _T0 = time.perf_counter()  # as early as this module can measure; the startup pr
 _T0_WALL = time.time()
 _T0_CPU = time.process_time()
 
-import logging  # noqa: E402
 import os  # noqa: E402
 import sys  # noqa: E402
 
@@ -84,10 +83,10 @@ def main(argv: list[str] | None = None) -> int:
     from harvest_desktop.core import paths
     from harvest_desktop.ui.first_paint import wait_for_first_paint
     from harvest_desktop.ui.main_window import MainWindow
-    from harvest_desktop.ui.theme import apply_theme
+    from harvest_desktop.ui.theme import check_system_theme, start_theme
 
-    apply_theme(qapp, settings.theme)
     window = MainWindow(paths.data_dir() / "ui-state.ini")
+    shown_dark = start_theme(qapp, settings.theme, window.ui_state)
     _phase("the window's frame")
     window.show()
     _phase("show")
@@ -97,10 +96,14 @@ def main(argv: list[str] | None = None) -> int:
         _report_first_paint(*probe)
     # From here on each step lets the window handle its events before the next one.
     qapp.processEvents()
+    check_system_theme(qapp, settings.theme, window.ui_state, shown_dark)
+    qapp.processEvents()
 
     from harvest_desktop.core.logging_setup import setup_logging
 
     setup_logging()
+    import logging
+
     for notice in settings.notices:  # said in the window too, once its message bar is there
         logging.getLogger("harvest_desktop").warning("settings: %s", notice)
     qapp.processEvents()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from html import escape
-
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow
 
@@ -24,7 +22,7 @@ def build_help_menu(window: QMainWindow) -> None:
 def _add(menu, window, text: str, shortcut: str | None, slot) -> QAction:
     action = QAction(text, window)
     if shortcut:
-        action.setShortcut(QKeySequence(shortcut))
+        action.setShortcuts([QKeySequence(shortcut)])  # not setShortcut: see MainWindow._action
     action.triggered.connect(lambda _=False: slot())
     window.addAction(action)
     menu.addAction(action)
@@ -32,6 +30,8 @@ def _add(menu, window, text: str, shortcut: str | None, slot) -> QAction:
 
 
 def about_html() -> str:
+    from html import escape
+
     return (f"<h3>{APP_NAME} {escape(__version__)}</h3>"
             "<p>Turns web pages and documents into cited study material, on your own computer.</p>"
             f"<p>{APP_NAME} is free software under the MIT licence. It is built on Qt for Python "
@@ -53,6 +53,8 @@ def shortcuts_of(window: QMainWindow) -> list[tuple[str, str]]:
 
 
 def shortcuts_html(window: QMainWindow) -> str:
+    from html import escape
+
     body = "".join(f"<tr><td><b>{escape(k)}</b>&nbsp;&nbsp;</td><td>{escape(t)}</td></tr>"
                    for k, t in shortcuts_of(window))
     return f"<table>{body}</table>"

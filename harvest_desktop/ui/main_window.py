@@ -235,7 +235,9 @@ class MainWindow(QMainWindow):
     def _action(self, text: str, shortcut, tip: str, slot) -> QAction:
         action = QAction(text, self)
         if shortcut is not None:
-            action.setShortcut(QKeySequence(shortcut))  # a window shortcut (QAction's default context)
+            # A window shortcut (QAction's default context). setShortcuts, not setShortcut: the
+            # latter's overloads make PySide6 build the Qt namespace's ~100 enums before the first paint.
+            action.setShortcuts([QKeySequence(shortcut)])
         action.setToolTip(tip)
         action.setStatusTip(tip)
         action.triggered.connect(lambda _=False: slot())

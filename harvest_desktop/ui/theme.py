@@ -64,8 +64,19 @@ _DARK: dict[Role, tuple[str, str]] = {
 }
 
 
+_BUILT: dict[bool, QPalette] = {}
+
+
 def build_palette(dark: bool) -> QPalette:
-    """A complete palette: every role, for active, inactive and disabled widgets."""
+    """A complete palette: every role, for active, inactive and disabled widgets (a copy of the one
+    made once per process: PySide6 6.12 on Python 3.11 loses a reference to None in every call of a
+    method that returns nothing, and a palette takes 63 such calls)."""
+    if dark not in _BUILT:
+        _BUILT[dark] = _make_palette(dark)
+    return QPalette(_BUILT[dark])
+
+
+def _make_palette(dark: bool) -> QPalette:
     spec = _DARK if dark else _LIGHT
     palette = QPalette()
     for role, (normal, disabled) in spec.items():
@@ -92,8 +103,11 @@ def system_prefers_dark(app: QGuiApplication) -> bool:
     return scheme_getter() == Qt.ColorScheme.Dark
 
 
-def apply_theme(app: QApplication, name: str) -> None:
-    """Switch every window to the named theme now; "system" also follows later platform changes."""
+def apply_theme(app: QApplication, name: str, system_dark: bool | None = None) -> bool:
+    """Switch every window to the named theme now; "system" also follows later platform changes.
+
+    `system_dark`: the platform's preference when the caller already knows it (remembered from
+    the last start: see start_theme); otherwise the platform is asked. Returns whether it is dark."""
     if name not in THEMES:
         log.warning("unknown theme %r; using the system theme", name)
         name = "system"
@@ -101,8 +115,44 @@ def apply_theme(app: QApplication, name: str) -> None:
         app.setStyle("Fusion")
     app.setProperty(_PROPERTY, name)
     _watch_system_scheme(app)
-    dark = system_prefers_dark(app) if name == "system" else name == "dark"
+    if name == "system":
+        dark = system_prefers_dark(app) if system_dark is None else system_dark
+    else:
+        dark = name == "dark"
     _set_palette(app, dark)
+    return dark
+
+
+# Asking Qt for the platform's colour scheme makes PySide6 build the whole Qt namespace's Python
+# enums (~100 of them, 20-30 ms) - before the first paint, for a window that needs none of them yet.
+# So the first paint uses the answer remembered from the last start, and the platform is asked
+# right after it; a different answer (the system was switched since) is applied at once.
+_REMEMBERED = "theme/system_dark"
+
+
+def start_theme(app: QApplication, name: str, state) -> bool:
+    """The theme for the first paint; `state` is the window's QSettings. Returns whether it is dark.
+
+    For "system": the answer remembered from the last start, or at the very first start the
+    platform's own palette (dark when its window colour is); check_system_theme confirms it."""
+    known = None
+    if name == "system":
+        remembered = str(state.value(_REMEMBERED, "")).lower()
+        known = {"true": True, "false": False}.get(remembered)
+        if known is None:
+            known = app.palette().color(Role.Window).lightness() < 128
+    return apply_theme(app, name, system_dark=known)
+
+
+def check_system_theme(app: QApplication, name: str, state, shown_dark: bool) -> None:
+    """After the first paint: ask the platform, remember the answer, and correct the palette if the
+    system was switched since the last start."""
+    if name != "system":  # an unknown name fell back to "system" and asked the platform already
+        return
+    dark = system_prefers_dark(app)
+    state.setValue(_REMEMBERED, "true" if dark else "false")
+    if dark != shown_dark:
+        _set_palette(app, dark)
 
 
 def current_theme(app: QApplication) -> str:
@@ -118,7 +168,9 @@ def current_theme_is_dark(app: QApplication) -> bool:
 
 def _set_palette(app: QApplication, dark: bool) -> None:
     # Widgets without a palette of their own follow the application palette at once.
-    app.setPalette(build_palette(dark))
+    if dark not in _BUILT:
+        _BUILT[dark] = _make_palette(dark)
+    app.setPalette(_BUILT[dark])
 
 
 class _SchemeWatcher(QObject):

@@ -86,3 +86,56 @@ def test_one_watcher_however_often_applied(qapp):
 def test_unknown_name_falls_back_to_system(qapp):
     apply_theme(qapp, "solarized")
     assert theme.current_theme(qapp) == "system"
+
+
+class _State(dict):
+    """The two QSettings calls the theme uses (the window's ui-state file)."""
+
+    def value(self, key, default=None):
+        return self.get(key, default)
+
+    def setValue(self, key, value):  # noqa: N802 (Qt's name)
+        self[key] = value
+
+
+def test_first_paint_uses_the_remembered_system_scheme_then_checks_it(qapp, monkeypatch, tmp_path):
+    """Start-up paints with the scheme remembered from the last start (asking Qt costs the first
+    paint 20-30 ms of Python enums), asks the platform right after, and corrects a stale answer."""
+    state = _State()
+    asked = []
+
+    def platform(answer: bool):
+        def ask(app):
+            asked.append(answer)
+            return answer
+        return ask
+
+    monkeypatch.setattr(theme, "system_prefers_dark", platform(False))
+    state.setValue("theme/system_dark", "true")  # dark at the last start
+    shown_dark = theme.start_theme(qapp, "system", state)
+    assert shown_dark and current_theme_is_dark(qapp) and asked == []  # painted dark without asking
+    theme.check_system_theme(qapp, "system", state, shown_dark)  # after the first paint
+    assert asked == [False] and not current_theme_is_dark(qapp)  # switched to light since: corrected
+    assert state.value("theme/system_dark") == "false"
+
+    # The next start remembers light; the platform agrees, nothing changes.
+    shown_dark = theme.start_theme(qapp, "system", state)
+    assert not shown_dark and not current_theme_is_dark(qapp)
+    theme.check_system_theme(qapp, "system", state, shown_dark)
+    assert not current_theme_is_dark(qapp)
+
+    # An explicit theme is never checked against the platform.
+    asked.clear()
+    shown_dark = theme.start_theme(qapp, "dark", state)
+    theme.check_system_theme(qapp, "dark", state, shown_dark)
+    assert shown_dark and current_theme_is_dark(qapp) and asked == []
+
+
+def test_very_first_start_guesses_from_the_platform_palette(qapp, monkeypatch, tmp_path):
+    state = _State()  # nothing remembered
+    monkeypatch.setattr(theme, "system_prefers_dark", lambda app: True)
+    qapp.setPalette(build_palette(True))  # as a platform in dark mode hands it over
+    shown_dark = theme.start_theme(qapp, "system", state)
+    assert shown_dark and current_theme_is_dark(qapp)
+    theme.check_system_theme(qapp, "system", state, shown_dark)
+    assert current_theme_is_dark(qapp) and state.value("theme/system_dark") == "true"
