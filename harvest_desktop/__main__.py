@@ -95,9 +95,15 @@ def main(argv: list[str] | None = None) -> int:
     if probe is not None:
         _report_first_paint(*probe)
     # From here on each step lets the window handle its events before the next one.
-    qapp.processEvents()
+    turns = _Turns()  # the gaps between the turns of the event loop: how long the window was frozen
+
+    def turn() -> None:
+        qapp.processEvents()
+        turns.mark()
+
+    turn()
     check_system_theme(qapp, settings.theme, window.ui_state, shown_dark)
-    qapp.processEvents()
+    turn()
 
     from harvest_desktop.core.logging_setup import setup_logging
 
@@ -106,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
 
     for notice in settings.notices:  # said in the window too, once its message bar is there
         logging.getLogger("harvest_desktop").warning("settings: %s", notice)
-    qapp.processEvents()
+    turn()
 
     import asyncio
 
@@ -114,18 +120,18 @@ def main(argv: list[str] | None = None) -> int:
 
     loop = qasync.QEventLoop(qapp)
     asyncio.set_event_loop(loop)
-    qapp.processEvents()
+    turn()
 
     from harvest_desktop.app import HarvestApp
 
     harvest: HarvestApp | None = None
     _install_crash_hooks(loop, lambda: harvest.window if harvest is not None else None)
-    qapp.processEvents()
+    turn()
 
     harvest = HarvestApp(qapp, loop, settings=settings, window=window, painted=True,
                          warm=probe is None, show_welcome=probe is None)
     if probe is not None:  # the probe also times the working window, then closes it
-        _report_when_working(harvest, *probe)
+        _report_when_working(harvest, turns, *probe)
     harvest.start()  # the panes are built in steps on the loop, the library opens behind them
     with loop:
         loop.run_until_complete(harvest.run_until_closed())
@@ -163,9 +169,23 @@ def _report_first_paint(origin: float, clock: str) -> None:
         os._exit(0)
 
 
-def _report_when_working(harvest, origin: float, clock: str) -> None:
+class _Turns:
+    """When the event loop last handled the window's events, and the longest wait between two turns."""
+
+    def __init__(self) -> None:
+        self.last = time.perf_counter()
+        self.longest = 0.0
+
+    def mark(self) -> None:
+        now = time.perf_counter()
+        self.longest = max(self.longest, now - self.last)
+        self.last = now
+
+
+def _report_when_working(harvest, turns: _Turns, origin: float, clock: str) -> None:
     """HARVEST_STARTUP_PROBE: also the seconds to the panes built (the window works) and to the
-    library shown in them; then the window closes and the app quits."""
+    library shown in them, and the longest the window went without handling its events from the
+    first paint until then (HARVEST_LONGEST_STALL_MS); then the window closes and the app quits."""
     window = harvest.window
 
     def ready() -> None:
@@ -175,15 +195,20 @@ def _report_when_working(harvest, origin: float, clock: str) -> None:
         if window.library is None or harvest.runner.running("load"):
             return
         print(f"HARVEST_LIBRARY_S={_since(origin, clock):.4f}", flush=True)
+        print(f"HARVEST_LONGEST_STALL_MS={1000 * turns.longest:.0f}", flush=True)
         timer.stop()
         window.close()
+
+    def tick() -> None:
+        turns.mark()
+        library_shown()
 
     from PySide6.QtCore import QTimer
 
     window.ready.connect(ready)
     timer = QTimer(window)
-    timer.setInterval(5)
-    timer.timeout.connect(library_shown)
+    timer.setInterval(0)  # every turn of the loop
+    timer.timeout.connect(tick)
     timer.start()
 
 

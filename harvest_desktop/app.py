@@ -31,14 +31,23 @@ WARM_MODULES = (
 )
 
 
-def preload_pydantic() -> None:
+# pydantic's core, in the order it loads itself: one module per turn of the event loop (together
+# they take 80-200 ms on the main thread, which would freeze the window that long).
+PYDANTIC_STEPS = ("typing_extensions", "pydantic_core", "annotated_types", "pydantic.version",
+                  "pydantic._internal._validators")
+
+
+def preload_pydantic(steps=PYDANTIC_STEPS) -> None:
     """Load pydantic's core on the main thread before any worker imports sqlmodel or spaCy.
 
     PySide6's import hook inspects modules as they load; pydantic's lazy module attributes,
     inspected half-way through pydantic's own import on a worker, raised a circular ImportError.
     Loaded here, once the window has painted, it costs the first paint nothing.
     """
-    import pydantic._internal._validators  # noqa: F401
+    import importlib
+
+    for name in steps:
+        importlib.import_module(name)
 
 
 def warm_up(modules=WARM_MODULES, cancel=None) -> list[str]:
@@ -163,12 +172,21 @@ class HarvestApp:
         if self.library is not None:
             self.window.attach_library(self.library)  # once the panes are there
         else:
-            preload_pydantic()
-            # Opens on a worker while the panes are built; attached when both are done.
-            self.runner.run("Opening the library", self._open_library, kind="open", visible=False,
-                            on_success=self._library_opened)
+            # Once the panes are there: pydantic in steps on the main thread, then the library
+            # opens on a worker (its imports would only slow the panes down, they share the GIL).
+            self.window.when_ready(lambda: self._preload_then_open(list(PYDANTIC_STEPS)))
         if self.show_welcome and not self.settings.first_run_done:
             self.window.when_ready(lambda: QTimer.singleShot(0, self._welcome))
+
+    def _preload_then_open(self, steps: list[str]) -> None:
+        if self._closing:
+            return
+        if steps:
+            preload_pydantic(steps[:1])
+            QTimer.singleShot(0, self.window, lambda: self._preload_then_open(steps[1:]))
+            return
+        self.runner.run("Opening the library", self._open_library, kind="open", visible=False,
+                        on_success=self._library_opened)
 
     def _open_library(self, _token, _report):
         from harvest_desktop.core.errors import LibraryReadOnly

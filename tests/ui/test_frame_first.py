@@ -115,6 +115,7 @@ def test_the_startup_probe_reports_the_first_paint_before_the_panes_and_the_libr
                                                         "HARVEST_LIBRARY_S"))
     assert 0 < paint < ready < library
     assert values["HARVEST_HEAVY_AT_PAINT"] == "none"
+    assert float(values["HARVEST_LONGEST_STALL_MS"]) > 0
     assert "the window's frame" in values["HARVEST_PHASES_MS"]
     before, marker, after = proc.stderr.partition("HARVEST_FIRST_PAINT (imports after this line")
     assert marker, proc.stderr[-2000:]
