@@ -90,9 +90,14 @@ def main(argv: list[str] | None = None) -> int:
     _phase("the window's frame")
     window.show()
     _phase("show")
-    wait_for_first_paint(window)  # Qt's own loop, until the frame is mapped and painted
     probe = _probe_origin()
+    # Qt's own loop, until the frame is mapped and painted (a window that is never drawn, e.g.
+    # started minimised, holds the rest back 3 s at most; the probe waits for the real paint).
+    painted = wait_for_first_paint(window, timeout_ms=3000 if probe is None else 120_000)
     if probe is not None:
+        if not painted:
+            sys.stderr.write("HARVEST_STARTUP_PROBE: the window was not painted within 120 s\n")
+            return 3
         _report_first_paint(*probe)
     # From here on each step lets the window handle its events before the next one.
     turns = _Turns()  # the gaps between the turns of the event loop: how long the window was frozen
@@ -116,6 +121,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import asyncio
 
+    turn()
     import qasync
 
     loop = qasync.QEventLoop(qapp)
