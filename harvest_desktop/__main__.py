@@ -65,6 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     from harvest_desktop.core.settings import Settings, apply_data_folder_choice
 
     _phase("checks")
+    held = _hold_log_records()  # the log file is opened after the first paint
     apply_data_folder_choice()
     settings = Settings.load()
     _phase("settings")
@@ -113,10 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     from harvest_desktop.core.logging_setup import setup_logging
 
     setup_logging()
-    import logging
-
-    for notice in settings.notices:  # said in the window too, once its message bar is there
-        logging.getLogger("harvest_desktop").warning("settings: %s", notice)
+    _release_log_records(held)  # e.g. a settings file that was not valid and was kept aside
     turn()
 
     import asyncio
@@ -145,6 +143,33 @@ def main(argv: list[str] | None = None) -> int:
 
     shutdown_logging()
     return 0
+
+
+def _hold_log_records():
+    """Keep what is logged before the log file is set up (warnings about the settings file)."""
+    import logging
+
+    class Held(logging.Handler):
+        def __init__(self) -> None:
+            super().__init__()
+            self.records: list[logging.LogRecord] = []
+
+        def emit(self, record: logging.LogRecord) -> None:
+            self.records.append(record)
+
+    held = Held()
+    logging.getLogger().addHandler(held)
+    return held
+
+
+def _release_log_records(held) -> None:
+    """Hand the kept records to the handlers set up since (the log file)."""
+    import logging
+
+    root = logging.getLogger()
+    root.removeHandler(held)
+    for record in held.records:
+        root.handle(record)
 
 
 def _since(origin: float, clock: str) -> float:

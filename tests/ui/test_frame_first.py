@@ -100,15 +100,21 @@ def test_closing_before_the_panes_are_built(make_app, qtbot, harvest_home):
     assert w.ui_state.value("window/splitter") in (b"kept", "kept")  # not overwritten by a frame without panes
 
 
+def _launch(home: Path, *python_options: str) -> subprocess.CompletedProcess:
+    """`python -m harvest_desktop` offscreen with the start-up probe: it closes itself once the
+    library is shown."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HARVEST_")}
+    env.update(QT_QPA_PLATFORM="offscreen", HARVEST_HOME=str(home), HARVEST_NO_WELCOME="1",
+               HARVEST_NO_WARMUP="1", HARVEST_STARTUP_PROBE="1",
+               PYTHONPATH=str(Path(__file__).resolve().parents[2]))
+    return subprocess.run([sys.executable, *python_options, "-m", "harvest_desktop"], env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
 def test_the_startup_probe_reports_the_first_paint_before_the_panes_and_the_library(tmp_path):
     """`python -m harvest_desktop` with HARVEST_STARTUP_PROBE: first paint, then the working window,
     then the library; the panes' modules, asyncio and the library are imported only after the paint."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HARVEST_")}
-    env.update(QT_QPA_PLATFORM="offscreen", HARVEST_HOME=str(tmp_path / "home"), HARVEST_NO_WELCOME="1",
-               HARVEST_NO_WARMUP="1", HARVEST_STARTUP_PROBE="1",
-               PYTHONPATH=str(Path(__file__).resolve().parents[2]))
-    proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "harvest_desktop"], env=env,
-                          capture_output=True, text=True, timeout=120)
+    proc = _launch(tmp_path / "home", "-X", "importtime")
     assert proc.returncode == 0, proc.stderr[-3000:]
     values = dict(line.split("=", 1) for line in proc.stdout.splitlines() if line.startswith("HARVEST_"))
     paint, ready, library = (float(values[k]) for k in ("HARVEST_FIRST_PAINT_S", "HARVEST_READY_S",
@@ -128,3 +134,15 @@ def test_the_startup_probe_reports_the_first_paint_before_the_panes_and_the_libr
     for name in ("harvest_desktop.ui.panes.sources", "harvest_desktop.ui.panes.formats", "qasync",
                  "harvest_desktop.app", "harvest_desktop.core.logging_setup", "harvest_desktop.library"):
         assert name in late and name not in early, name
+
+
+def test_settings_warnings_before_the_paint_reach_the_log_file(tmp_path):
+    """The log file is opened after the first paint; what the settings said before it is not lost."""
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "settings.json").write_text("[1, 2]")
+    proc = _launch(home)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    log = (home / "logs" / "harvest.log").read_text(encoding="utf-8")
+    assert "settings.json was not valid" in log and "kept as settings.json.invalid-" in log, log[-2000:]
+    assert log.count("settings.json was not valid") == 1
