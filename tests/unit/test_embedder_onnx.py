@@ -17,7 +17,7 @@ TEXTS = [
     "short",
     "",
     "Ünïcode café naïve — résumé, Straße, 東京, emoji 🌋 and math ∑ x² ≤ 3.",
-    # longer than the model's 256-token window: both sides must truncate the same way
+    # longer than the 128-word-piece window: both sides must truncate the same way
     " ".join(f"Volcano number {i} erupted basaltic lava across the plateau in year {1800 + i}." for i in range(80)),
     "The Calvin cycle fixes carbon dioxide into sugar in the stroma.\nRuBisCO catches CO2 from the air.",
 ]
@@ -27,9 +27,10 @@ TEXTS = [
 def reference() -> np.ndarray:
     from sentence_transformers import SentenceTransformer
 
-    from harvest_desktop.index.embedder import model_dir
+    from harvest_desktop.index.embedder import SEQ_LEN, model_dir
 
     model = SentenceTransformer(str(model_dir()), device="cpu")
+    model.max_seq_length = SEQ_LEN  # the window Harvest embeds (the packaged config says 256)
     return model.encode(TEXTS, normalize_embeddings=True, convert_to_numpy=True, batch_size=4)
 
 
@@ -44,6 +45,22 @@ def test_onnx_vectors_equal_sentence_transformers(reference):
     # order and batching do not change a text's vector
     alone = np.stack([onnx.encode([t])[0] for t in TEXTS])
     assert np.abs(alone - got).max() < 1e-4
+
+
+def test_a_text_is_embedded_from_its_first_128_word_pieces():
+    from harvest_desktop.index.embedder import SEQ_LEN, load_backend
+
+    assert SEQ_LEN == 128
+    model = load_backend("onnx-int8")
+    head = " ".join(f"Glacier {i} carved a valley." for i in range(40))  # ~200 word pieces
+    n = len(model.tokenizer.encode(head).ids)
+    assert n == SEQ_LEN  # truncated to the window (special tokens included)
+    tail_a = head + " The river then froze over for the winter."
+    tail_b = head + " Markets in the capital sold bread and fish."
+    changed = "Volcanoes" + head[len("Glacier"):]
+    va, vb, vc = model.encode([tail_a, tail_b, changed])
+    assert np.abs(va - vb).max() < 1e-6  # past the window: the same vector
+    assert float(va @ vc) < 0.999  # inside it: a different one
 
 
 def test_unsorted_and_sorted_batches_agree():
