@@ -43,6 +43,21 @@ def lower_this_thread() -> None:
         log.debug("could not lower a worker thread's priority: %s", exc)
 
 
+def at_background_priority() -> None:
+    """Run the calling thread at the background priority, whichever thread made it: the process's
+    own priority plus the step, never lower still (an initializer for pools made on first use)."""
+    step = background_nice()
+    if not step or not sys.platform.startswith("linux"):
+        return
+    try:
+        tid = threading.get_native_id()
+        target = min(19, os.getpriority(os.PRIO_PROCESS, os.getpid()) + step)
+        if os.getpriority(os.PRIO_PROCESS, tid) < target:
+            os.setpriority(os.PRIO_PROCESS, tid, target)
+    except (OSError, AttributeError) as exc:
+        log.debug("could not lower a worker thread's priority: %s", exc)
+
+
 def lower_this_process(step: int) -> None:
     """The same for a contained worker process (its main thread, and the threads it makes later);
     the parent hands `step` over (background_nice() there)."""

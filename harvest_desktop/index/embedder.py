@@ -50,7 +50,7 @@ DIM = 384
 # Texts handed to the model per call: big enough that length-sorting and batching keep their
 # efficiency, small enough to check the cancel token often.
 CALL_SIZE = 512
-BATCH_SIZE = 32
+BATCH_SIZE = 8  # texts per run: 48 against 45 passages per CPU-second for 32 (one thread, book passages)
 SEQ_LEN = 128  # word pieces per text (see the module's docstring)
 ENV_BACKEND = "HARVEST_EMBED_BACKEND"
 DEFAULT_BACKEND = "onnx-int8"
@@ -117,13 +117,17 @@ class OnnxEmbedder:
         tok.enable_truncation(self.seq_len)
         tok.no_padding()  # we pad per length-sorted batch ourselves
         self.tokenizer = tok
+        # One thread per run, and as many runs at once as there are cores (`threads`): batches run
+        # side by side on one session (its run() is thread-safe) instead of each operator being
+        # split across threads that wait for each other. 1,200 book passages on two cores: 94 against
+        # 88-90 passages/s for one two-thread session (tests/bench/bench_embed_options.py).
+        self.workers = threads or max(1, os.cpu_count() or 1)
+        self._pool = None
         opts = ort.SessionOptions()
-        opts.intra_op_num_threads = threads or max(1, os.cpu_count() or 1)
+        opts.intra_op_num_threads = 1
         opts.inter_op_num_threads = 1
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         opts.log_severity_level = 3
-        # Worker threads sleep between batches instead of spinning: the desktop app shares two
-        # cores with the window and the parser workers.
         opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.session = ort.InferenceSession(str(onnx_file), sess_options=opts,
                                             providers=["CPUExecutionProvider"])
@@ -137,7 +141,8 @@ class OnnxEmbedder:
         lengths = np.fromiter((len(e.ids) for e in encs), dtype=np.int64, count=len(encs))
         order = np.argsort(-lengths, kind="stable") if self.sort else np.arange(len(encs))
         out = np.empty((len(texts), DIM), dtype=np.float32)
-        for start in range(0, len(order), bs):
+
+        def run(start: int) -> None:
             idx = order[start:start + bs]
             width = int(lengths[idx].max())
             ids = np.zeros((len(idx), width), dtype=np.int64)
@@ -147,6 +152,21 @@ class OnnxEmbedder:
                 ids[row, :len(e)] = e
                 mask[row, :len(e)] = 1
             out[idx] = self.session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
+
+        starts = range(0, len(order), bs)
+        if self.workers == 1 or len(starts) == 1:
+            for start in starts:
+                run(start)
+        else:
+            if self._pool is None:
+                from concurrent.futures import ThreadPoolExecutor
+
+                from harvest_desktop.core.priority import at_background_priority
+
+                self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="harvest-embed",
+                                                initializer=at_background_priority)
+            for f in [self._pool.submit(run, start) for start in starts]:
+                f.result()
         return out
 
 

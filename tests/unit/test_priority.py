@@ -63,3 +63,27 @@ def test_a_contained_parser_process_runs_nicer_and_a_model_pool_inherits(monkeyp
         assert nice == min(19, base + 5)
     finally:
         pool.shutdown()
+
+
+def test_the_embedding_pool_runs_at_the_background_priority_whoever_starts_it(monkeypatch):
+    import numpy as np
+
+    from harvest_desktop.index.embedder import load_backend
+
+    base = os.getpriority(os.PRIO_PROCESS, 0)
+    monkeypatch.setenv("HARVEST_BACKGROUND_NICE", "4")
+    model = load_backend("onnx-int8", threads=2, batch_size=2)
+    seen: list[int] = []
+    real_run = model.session.run
+
+    def run(*a, **kw):
+        seen.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+        return real_run(*a, **kw)
+
+    monkeypatch.setattr(model.session, "run", run, raising=False)
+    texts = [f"Passage {i} about rivers, glaciers and the valleys they carve." * (1 + i % 3) for i in range(9)]
+    together = model.encode(texts)  # started from this (normal-priority) thread
+    assert len(seen) == 5 and set(seen) == {min(19, base + 4)}
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == base
+    one = load_backend("onnx-int8", threads=1, batch_size=2).encode(texts)  # one batch after another
+    assert np.abs(together - one).max() < 1e-5
