@@ -115,7 +115,7 @@ class Document:
         return block.page_at(offset - block.start)
 
     def readable_text(self) -> str:
-        """The text with its structure visible: '#' headings, '- ' list items, page markers."""
+        """The text with its structure visible: '#' headings, '- ' list items, fenced code, page markers."""
         out: list[str] = []
         page = None
         for block in self.blocks:
@@ -134,6 +134,9 @@ class Document:
                 out.append(f"- **{block.term}**: {block.definition}")
             elif block.kind == "reference":
                 out.append("[Ref] " + block.text)
+            elif block.kind == "code":  # fenced: a code line starting with '#' is not a heading
+                fence = "````" if "```" in block.text else "```"
+                out.append(f"{fence}\n{block.text}\n{fence}")
             else:
                 out.append(block.text)
             if block.page_breaks:

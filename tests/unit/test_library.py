@@ -142,3 +142,16 @@ def test_readable_text_shows_headings_and_pages(library, tmp_path):
     assert "# Photosynthesis" in md and "## Calvin cycle" in md
     pdf = library.document(library.find_source("volcanoes.pdf").id).readable_text()
     assert pdf.index("--- page 1 ---") < pdf.index("--- page 4 ---") < pdf.index("Seismometers")
+
+
+def test_readable_text_fences_code_so_a_hash_line_is_not_a_heading(library, tmp_path):
+    src = tmp_path / "cpp.md"
+    src.write_text("# Macros\n\nA program starts with its includes.\n\n```\n#include <vector>\n#define SQ(a) (a)*(a)\n```\n\n"
+                   "The macro squares its argument.\n", encoding="utf-8")
+    library.enqueue([src])
+    library.harvest_sync()
+    shown = library.document(library.find_source("cpp.md").id).readable_text()
+    lines = shown.splitlines()
+    assert [ln for ln in lines if ln.startswith("# ")] == ["# Macros"]
+    i = lines.index("#include <vector>")
+    assert lines[i - 1] == "```" and lines[i + 1] == "#define SQ(a) (a)*(a)" and lines[i + 2] == "```"
