@@ -79,6 +79,9 @@ def main(argv: list[str] | None = None) -> int:
     qapp.setOrganizationName(APP_NAME)
     qapp.setDesktopFileName(APP_ID)
     qapp.setQuitOnLastWindowClosed(False)  # the app closes itself after winding jobs down
+    from harvest_desktop.ui import none_refs
+
+    none_refs.install(qapp)  # before any void Qt call: a binding that loses references to None cannot abort
     _phase("PySide6, QApplication")
 
     from harvest_desktop.core import paths

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QApplication
 from harvest_desktop.core import paths, priority
 from harvest_desktop.core.settings import Settings
 from harvest_desktop.ui.first_paint import FirstPaint
+from harvest_desktop.ui import none_refs
 from harvest_desktop.ui.main_window import MainWindow
 from harvest_desktop.ui.ops import JobRunner
 
@@ -126,6 +127,7 @@ class HarvestApp:
         it imports the rest); without one, the app makes it and start() shows it."""
         self.qapp = qapp
         self.loop = loop
+        none_refs.install(qapp)  # done already when __main__ started the app (once per process)
         # The library's parsing, analysis and embedding run below this thread's priority, so the
         # window gets a core when both are busy (core/priority.py); a value already set wins.
         os.environ.setdefault(priority.ENV, str(BACKGROUND_NICE))
