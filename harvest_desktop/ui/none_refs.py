@@ -7,8 +7,9 @@ None is an ordinary object with a reference count, and when that count reaches z
 window (progress bars, a streaming preview) after hours. constraints.txt pins a binding without the
 bug (tests/ui/test_none_refs.py checks it); this guard keeps any binding that has it from aborting:
 
-- `install()` (the Qt start-up, before the window's frame) takes RESERVE references to None: a
-  tuple of Nones, 8 bytes a reference (8 MB);
+- `install()` (the Qt start-up, before the window's frame) takes START references to None (a tuple
+  of Nones, 8 bytes a reference: 0.8 MB, well under a millisecond before the first paint); its first
+  check, a second later, takes the full RESERVE (8 MB, 2-10 ms);
 - a timer on the main thread looks at `sys.getrefcount(None)` every CHECK_MS (about 30 ns) and,
   when it is under FLOOR, takes RESERVE more (and logs once that the binding loses references);
   between two checks the window can lose FLOOR references (half a million void calls, more than
@@ -28,6 +29,7 @@ import sys
 log = logging.getLogger(__name__)
 
 RESERVE = 1_000_000  # references taken at a time (8 MB)
+START = 100_000  # taken before the first paint (the window's frame makes a few thousand void calls)
 FLOOR = 500_000  # a top-up is due when None has fewer references than this
 CHECK_MS = 1000
 
@@ -54,10 +56,10 @@ def top_up(floor: int = FLOOR, reserve: int = RESERVE) -> int:
         raise ValueError("reserve must be positive")
     taken = 0
     while sys.getrefcount(None) < floor:
-        first = not _held
-        _held.append((None,) * reserve)  # one C loop under the GIL: about 1.5 ms a million
+        lost = held() >= reserve  # a whole reserve was there and is spent
+        _held.append((None,) * reserve)  # one C loop under the GIL: 2-10 ms a million
         taken += reserve
-        if not first and not _lost_reported:
+        if lost and not _lost_reported:
             _lost_reported = True
             log.warning("references to None were released that were never taken (a C extension; "
                         "PySide6 %s here, 6.12.0 does it on every void call): holding %d more so the "
@@ -84,9 +86,10 @@ def pin() -> None:
     _pinned = len(_held)
 
 
-def install(qapp, *, floor: int = FLOOR, reserve: int = RESERVE, check_ms: int = CHECK_MS) -> bool:
-    """Take the first reserve and start the check on `qapp`'s thread; once per process, and only
-    where None is mortal. Returns whether the guard runs."""
+def install(qapp, *, floor: int = FLOOR, reserve: int = RESERVE, check_ms: int = CHECK_MS,
+            start: int = START) -> bool:
+    """Take `start` references and start the check on `qapp`'s thread (its first run takes the full
+    reserve); once per process, and only where None is mortal. Returns whether the guard runs."""
     global _timer
     if not needed():
         return False
@@ -96,7 +99,9 @@ def install(qapp, *, floor: int = FLOOR, reserve: int = RESERVE, check_ms: int =
     if _timer is not None and isValid(_timer):
         return True
 
-    top_up(floor, reserve)
+    if not _held and sys.getrefcount(None) < floor:
+        _held.append((None,) * start)
+    atexit.unregister(pin)
     atexit.register(pin)  # atexit runs before finalisation starts releasing objects
     _timer = QTimer(qapp)
     _timer.setObjectName("harvest-none-reserve")

@@ -70,10 +70,11 @@ def test_window_survives_200k_void_calls_with_the_reserve(tmp_path):
     """200,000 void calls on the window's frame and widgets, the reserve installed as __main__ does:
     the process ends cleanly and None's count stays far above zero whatever the binding."""
     got = report(run_child("real", "guard", tmp_path))
-    assert got["installed"] and got["reserve_at_start"] >= none_refs.RESERVE
+    assert got["installed"] and got["reserve_at_start"] == none_refs.START  # before the frame: 0.8 MB
+    assert got["reserve_before_calls"] == none_refs.START + none_refs.RESERVE  # the first check's top-up
     assert got["lowest"] > none_refs.FLOOR // 2
-    if got["binding_loss_per_100"]:  # a binding with the bug: the reserve paid for every call
-        assert got["start"] + got["reserve_at_start"] - got["lowest"] >= CALLS
+    if got["binding_loss_per_100"]:  # a binding with the bug: the reserve paid for the calls
+        assert got["lowest"] < got["start"] + got["reserve_before_calls"] - CALLS // 2
 
 
 def test_without_the_reserve_a_binding_with_the_bug_aborts(tmp_path):
@@ -88,13 +89,13 @@ def test_without_the_reserve_a_binding_with_the_bug_aborts(tmp_path):
 
 
 def test_the_check_tops_the_reserve_up_as_references_are_lost(tmp_path):
-    """Each void call followed by a Py_DecRef(None) (the 6.12.0 loss, made on purpose): with a
-    100,000 reserve and a 10 ms check, 200,000 lost references need top-ups, the count never
+    """Each void call followed by a Py_DecRef(None) (the 6.12.0 loss, made on purpose): with
+    100,000-reference top-ups under a 50,000 floor and a 10 ms check, 200,000 lost references need top-ups, the count never
     nears zero, and the process also survives its exit (the reserve is never given back)."""
     got = report(run_child("simulated", "guard", tmp_path))
     lost = CALLS * (1 + got["binding_loss_per_100"] / 100)
     assert got["held"] >= lost, got  # topped up at least as much as was lost
-    assert got["held"] > got["reserve_at_start"]
+    assert got["held"] > got["reserve_before_calls"]
     assert got["lowest"] > 10_000, got  # the floor is 50,000; the check runs every 10 ms
     assert got["end"] >= 50_000
 
@@ -105,12 +106,12 @@ def test_the_same_loss_without_the_reserve_aborts(tmp_path):
     assert aborted(proc), f"exit {proc.returncode}, stderr:\n{proc.stderr[-3000:]}"
 
 
-def test_the_app_installs_the_check_on_its_qapplication(make_app, qapp):
+def test_the_app_installs_the_check_on_its_qapplication(make_app, qapp, qtbot):
     """HarvestApp (and __main__, earlier) hold the reserve and run the check on the app's loop."""
     from PySide6.QtCore import QTimer
 
     make_app(wait_open=False, wait_ready=False)
     timer = qapp.findChild(QTimer, "harvest-none-reserve")
     assert timer is not None and timer.isActive() and timer.interval() == none_refs.CHECK_MS
-    assert none_refs.held() >= none_refs.RESERVE
-    assert sys.getrefcount(None) >= none_refs.FLOOR
+    assert none_refs.held() >= none_refs.START
+    qtbot.waitUntil(lambda: sys.getrefcount(None) >= none_refs.FLOOR, timeout=5000)  # the check's top-up
