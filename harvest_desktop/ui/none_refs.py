@@ -93,7 +93,7 @@ def install(qapp, *, floor: int = FLOOR, reserve: int = RESERVE, check_ms: int =
     global _timer
     if not needed():
         return False
-    from PySide6.QtCore import Qt, QTimer
+    from PySide6.QtCore import QTimer  # (Qt's enums, 30 ms on first use, are left to the window)
     from shiboken6 import isValid
 
     if _timer is not None and isValid(_timer):
@@ -105,8 +105,7 @@ def install(qapp, *, floor: int = FLOOR, reserve: int = RESERVE, check_ms: int =
     atexit.register(pin)  # atexit runs before finalisation starts releasing objects
     _timer = QTimer(qapp)
     _timer.setObjectName("harvest-none-reserve")
-    _timer.setTimerType(Qt.TimerType.CoarseTimer)
-    _timer.setInterval(check_ms)
+    _timer.setInterval(check_ms)  # a coarse timer, Qt's default: no extra wake-ups
     _timer.timeout.connect(lambda: top_up(floor, reserve))
     _timer.start()
     return True
