@@ -122,7 +122,6 @@ class OnnxEmbedder:
         # split across threads that wait for each other. 1,200 book passages on two cores: 94 against
         # 88-90 passages/s for one two-thread session (tests/bench/bench_embed_options.py).
         self.workers = threads or max(1, os.cpu_count() or 1)
-        self._pool = None
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = 1
         opts.inter_op_num_threads = 1
@@ -158,15 +157,34 @@ class OnnxEmbedder:
             for start in starts:
                 run(start)
         else:
-            if self._pool is None:
-                from concurrent.futures import ThreadPoolExecutor
+            # Threads for this call only, ended when it returns (a pool kept by the process-wide
+            # model would outlive every window and test that used it).
+            from harvest_desktop.core.priority import at_background_priority
 
-                from harvest_desktop.core.priority import at_background_priority
+            todo = iter(starts)
+            take = threading.Lock()
+            errors: list[BaseException] = []
 
-                self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="harvest-embed",
-                                                initializer=at_background_priority)
-            for f in [self._pool.submit(run, start) for start in starts]:
-                f.result()
+            def work() -> None:
+                at_background_priority()
+                while not errors:
+                    with take:
+                        start = next(todo, None)
+                    if start is None:
+                        return
+                    try:
+                        run(start)
+                    except BaseException as exc:  # handed to the caller below
+                        errors.append(exc)
+
+            threads = [threading.Thread(target=work, name=f"harvest-embed_{k}", daemon=True)
+                       for k in range(min(self.workers, len(starts)))]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            if errors:
+                raise errors[0]
         return out
 
 
