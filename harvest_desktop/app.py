@@ -68,7 +68,7 @@ def warm_up(modules=WARM_MODULES, cancel=None) -> list[str]:
         try:
             from harvest_desktop.index import embedder
 
-            _load_at_background_priority(embedder.get_model)  # its thread pool inherits the priority
+            _load_at_background_priority(embedder.get_model)  # building the session is CPU work too
             embedder.get_query_model()
             loaded.append("embedding model")
         except Exception as exc:
@@ -81,8 +81,8 @@ BACKGROUND_NICE = 10  # CPU share: the window's thread weighs about nine times a
 
 
 def _load_at_background_priority(load: Callable[[], object]) -> None:
-    """Run `load` on a short-lived thread at the background priority: the threads a model
-    session starts inherit the priority of the thread that made them."""
+    """Run `load` on a short-lived thread at the background priority (and any threads it starts,
+    which inherit the priority of the thread that made them)."""
     import threading
 
     failed: list[BaseException] = []

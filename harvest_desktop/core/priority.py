@@ -4,8 +4,8 @@ On two busy cores the window's thread was ready to run but waiting for a core wh
 harvested (tests/bench/bench_ui_stall.py --book --sample: "scheduler state R 100%" during every
 late tick). The window asks for it by setting HARVEST_BACKGROUND_NICE before the library opens;
 the worker threads that parse, analyse and embed (and the contained parser processes, told by
-their parent) then run that much "nicer" than the UI thread. Threads made later by a
-lowered thread (onnxruntime's pool) inherit its priority. Linux only: elsewhere a thread's
+their parent) then run that much "nicer" than the UI thread; so do the threads an embedding call
+runs its batches on, and threads a lowered thread makes inherit its priority. Linux only: elsewhere a thread's
 priority is not set this way, and nothing changes. The CLI leaves it unset: there is no window
 to keep responsive.
 """
@@ -31,21 +31,8 @@ def background_nice() -> int:
 
 
 def lower_this_thread() -> None:
-    """Run the calling thread at the background priority (an executor's initializer)."""
-    step = background_nice()
-    if not step or not sys.platform.startswith("linux"):
-        return
-    try:
-        tid = threading.get_native_id()
-        now = os.getpriority(os.PRIO_PROCESS, tid)
-        os.setpriority(os.PRIO_PROCESS, tid, min(19, now + step))
-    except (OSError, AttributeError) as exc:  # not permitted here: run as before
-        log.debug("could not lower a worker thread's priority: %s", exc)
-
-
-def at_background_priority() -> None:
-    """Run the calling thread at the background priority, whichever thread made it: the process's
-    own priority plus the step, never lower still (an initializer for pools made on first use)."""
+    """Run the calling thread at the background priority: the process's own priority plus the step,
+    whichever thread made it, never lower still (an executor's or a pool's initializer)."""
     step = background_nice()
     if not step or not sys.platform.startswith("linux"):
         return
@@ -54,7 +41,7 @@ def at_background_priority() -> None:
         target = min(19, os.getpriority(os.PRIO_PROCESS, os.getpid()) + step)
         if os.getpriority(os.PRIO_PROCESS, tid) < target:
             os.setpriority(os.PRIO_PROCESS, tid, target)
-    except (OSError, AttributeError) as exc:
+    except (OSError, AttributeError) as exc:  # not permitted here: run as before
         log.debug("could not lower a worker thread's priority: %s", exc)
 
 

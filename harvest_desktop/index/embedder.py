@@ -127,7 +127,6 @@ class OnnxEmbedder:
         opts.inter_op_num_threads = 1
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         opts.log_severity_level = 3
-        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.session = ort.InferenceSession(str(onnx_file), sess_options=opts,
                                             providers=["CPUExecutionProvider"])
         self.onnx_file = onnx_file
@@ -159,14 +158,14 @@ class OnnxEmbedder:
         else:
             # Threads for this call only, ended when it returns (a pool kept by the process-wide
             # model would outlive every window and test that used it).
-            from harvest_desktop.core.priority import at_background_priority
+            from harvest_desktop.core.priority import lower_this_thread
 
             todo = iter(starts)
             take = threading.Lock()
             errors: list[BaseException] = []
 
             def work() -> None:
-                at_background_priority()
+                lower_this_thread()
                 while not errors:
                     with take:
                         start = next(todo, None)
